@@ -1,0 +1,54 @@
+// ilf: imitation learning from language feedback. Dispatches to the subcommand table in cli.h and is
+// the only place that turns errors into exit codes.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "runner/cli.h"
+#include "src/core/error.h"
+#include "src/core/interrupt.h"
+#include "src/core/log.h"
+
+namespace {
+
+void PrintUsage() {
+  std::printf("usage: ilf COMMAND [options]   (ilf COMMAND --help for its options)\n\ncommands:\n");
+  for (const ilf::Command& command : ilf::Commands()) {
+    std::printf("  %-12s %s\n", command.name, command.summary);
+  }
+  std::printf("\nexit codes: 0 ok, 1 failed, 2 usage or input error, 130 interrupted\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    PrintUsage();
+    return argc < 2 ? ilf::kExitUsage : ilf::kExitOk;
+  }
+  if (const char* level = std::getenv("ILF_LOG_LEVEL")) {
+    if (std::strcmp(level, "debug") == 0) ilf::SetLogLevel(ilf::LogLevel::kDebug);
+    if (std::strcmp(level, "warning") == 0) ilf::SetLogLevel(ilf::LogLevel::kWarning);
+  }
+  ilf::InstallInterruptHandler();
+  for (const ilf::Command& command : ilf::Commands()) {
+    if (std::strcmp(argv[1], command.name) != 0) continue;
+    std::string name = std::string("ilf ") + command.name;
+    argv[1] = name.data();
+    try {
+      return command.run(argc - 1, argv + 1);
+    } catch (const ilf::Interrupted&) {
+      std::fprintf(stderr, "ilf: interrupted\n");
+      return ilf::kExitInterrupted;
+    } catch (const ilf::Error& e) {
+      std::fprintf(stderr, "ilf %s: error: %s\n", command.name, e.what());
+      return e.exit_code();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ilf %s: error: %s\n", command.name, e.what());
+      return ilf::kExitFailed;
+    }
+  }
+  std::fprintf(stderr, "ilf: unknown command '%s' (ilf --help lists them)\n", argv[1]);
+  return ilf::kExitUsage;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite: the LibTorch build's tests, then the non-torch
+# tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ILF_SETUP_SANITIZE=1 scripts/setup.sh
+jobs=$(nproc)
+echo "test: LibTorch build"
+ctest --test-dir build --output-on-failure -j "$jobs"
+echo "test: sanitizer build (ASan + UBSan, tests that need no LibTorch)"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE slow
