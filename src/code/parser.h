@@ -1,0 +1,72 @@
+// Python source analysis on tree-sitter: the parser and tree owners every src/code function uses.
+//
+// Theory of operation. src/code answers questions about Python text without starting Python: is it
+// syntactically valid (syntax.h), where does a model's completion end (truncate.h), which part of a
+// chatty answer is the program (extract.h), which names a program defines and which of them the
+// tests call (names.h), and what the top-level statements of a test file are (statements.h). Each
+// question is a pure function of its input strings. Each call parses with its own Parser (cheap:
+// microseconds), so every function here is thread-safe and holds no state between calls.
+//
+// The grammar is tree-sitter-python 0.23.6 (ABI 14), compiled into the library from third_party/;
+// the runtime is Debian's libtree-sitter 0.20.7. tree-sitter always produces a tree: invalid input
+// yields ERROR and MISSING nodes rather than a failure, so every function here accepts any text.
+#pragma once
+
+#include <tree_sitter/api.h>
+
+#include <string>
+#include <string_view>
+
+namespace ilf::code {
+
+// A parsed Python source. Owns the TSTree and a copy of the source the node offsets refer to.
+// Movable, not copyable. Nodes obtained from it are valid as long as the Tree lives.
+class Tree {
+ public:
+  Tree(TSTree* tree, std::string source) : tree_(tree), source_(std::move(source)) {}
+  ~Tree();
+  Tree(const Tree&) = delete;
+  Tree& operator=(const Tree&) = delete;
+  Tree(Tree&& other) noexcept;
+  Tree& operator=(Tree&& other) noexcept;
+
+  TSNode Root() const { return ts_tree_root_node(tree_); }
+  const std::string& source() const { return source_; }
+  // The source bytes a node spans.
+  std::string_view Text(TSNode node) const;
+
+ private:
+  TSTree* tree_;
+  std::string source_;
+};
+
+// A tree-sitter parser set to the Python grammar. Not copyable; not thread-safe (use one per
+// thread).
+class Parser {
+ public:
+  // Throws ilf::EnvironmentError when the runtime cannot load the grammar's ABI version.
+  Parser();
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // Parses UTF-8 Python source. Never fails on bad input (see the theory of operation above).
+  Tree Parse(std::string_view source);
+
+ private:
+  TSParser* parser_;
+};
+
+// Parses `source` with a fresh Parser.
+Tree ParsePython(std::string_view source);
+
+// The grammar's tree-sitter ABI version (14 for tree-sitter-python 0.23.6).
+uint32_t PythonGrammarAbiVersion();
+
+// Node helpers. `field` names come from the grammar (e.g. "name", "function", "body").
+std::string_view NodeType(TSNode node);
+TSNode ChildByField(TSNode node, std::string_view field);
+// 1-based line and 0-based byte column of a node's start, as tree-sitter counts them.
+inline uint32_t StartLine(TSNode node) { return ts_node_start_point(node).row + 1; }
+
+}  // namespace ilf::code

@@ -1,0 +1,92 @@
+#include "src/code/syntax.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ilf::code {
+namespace {
+
+TEST(CheckSyntax, ValidPython3IsOk) {
+  const char* programs[] = {
+      "",
+      "def f(x):\n    return x + 1\n",
+      "def f(x):\r\n    return x + 1\r\n",  // Windows line endings (MBPP)
+      "\xEF\xBB\xBFx = 1\n",                // byte order mark
+      "x = 1; y = 2\n",
+      "if x: y = 1\n",
+      "def f():\n    # comment\n    return 1\n      # odd comment\n",
+      "x = [1,\n  2,\n    3]\n",        // indentation inside brackets
+      "x = 1 + \\\n    2\n",            // backslash continuation
+      "if x:\n\tpass\n\tpass\n",        // tabs only
+      "if x:\n \t\tpass\n\t \tpass\n",  // same CPython indentation
+      "f(f'{x!r:>10} {y}')\n",
+      "async def f():\n    async with a as b:\n        await b\n",
+      "match x:\n    case [1, *rest]:\n        pass\n    case _:\n        pass\n",
+      "lambda: (yield)\n",
+      "é = 1\nprint(é)\n",
+      "class A:\n    ...\n",
+      "x = 1\n\n\n\n",
+      "print x\n",  // Python 2: tree-sitter accepts it, the sandbox reports it (documented corner)
+  };
+  for (const char* program : programs) {
+    EXPECT_TRUE(CheckSyntax(program).ok) << program << "\n-> " << CheckSyntax(program).ToString();
+  }
+}
+
+struct ErrorCase {
+  const char* source;
+  int line;
+  int column;
+  const char* message;
+};
+
+TEST(CheckSyntax, ReportsTheFirstErrorWithLineColumnAndMessage) {
+  const ErrorCase cases[] = {
+      {"def f(:\n  pass\n", 1, 7, "missing ')'"},
+      {"x = 1\ny = (1,\n", 2, 1, "cannot parse 'y = (1,'"},
+      {"def f()\n  return 1\n", 1, 1, "cannot parse 'def f()'"},
+      {"f(a b)\n", 1, 5, "unexpected 'b'"},
+      {"é = 1; ü ü\n", 1, 8, "unexpected 'ü'"},  // columns count code points, not bytes (9)
+      {"def f():\nreturn 1\n", 2, 1, "expected an indented block"},
+      {"def f():\n    # only a comment\n", 3, 1, "expected an indented block"},
+      {"  x = 1\n", 1, 3, "unexpected indent"},
+      {"x = 1\n  y = 2\n", 2, 3, "unexpected indent"},
+      {"def f():\n    x = 1\n  y = 2\n", 3, 3,
+       "unindent does not match any outer indentation level"},
+      {"def f():\n    x = 1\n      y = 2\n", 3, 7, "unexpected indent"},
+      {"if x:\n\tpass\n        pass\n", 3, 9, "inconsistent use of tabs and spaces in indentation"},
+      {"x = 1\r\nf(a b)\r\n", 2, 5, "unexpected 'b'"},
+  };
+  for (const ErrorCase& c : cases) {
+    std::string source(c.source);
+    SyntaxCheck check = CheckSyntax(source);
+    EXPECT_FALSE(check.ok) << source;
+    EXPECT_EQ(check.line, c.line) << source;
+    EXPECT_EQ(check.column, c.column) << source;
+    EXPECT_EQ(check.message, c.message) << source;
+  }
+}
+
+TEST(CheckSyntax, NulByteIsAnError) {
+  SyntaxCheck check = CheckSyntax(std::string("x = 1\ny = 'a\0'\n", 14));
+  EXPECT_EQ(check.ToString(), "line 2, column 7: source contains a NUL byte");
+}
+
+TEST(CheckSyntax, ReportsTheEarliestOfSeveralErrors) {
+  SyntaxCheck check = CheckSyntax("def f():\nreturn 1\nf(a b)\n");
+  EXPECT_EQ(check.ToString(), "line 2, column 1: expected an indented block");
+  check = CheckSyntax("f(a b)\ndef f():\nreturn 1\n");
+  EXPECT_EQ(check.ToString(), "line 1, column 5: unexpected 'b'");
+}
+
+TEST(CheckSyntax, LongTokensAreShortenedInMessages) {
+  std::string source = "x = (" + std::string(100, 'a') + " " + std::string(100, 'b') + ")\n";
+  SyntaxCheck check = CheckSyntax(source);
+  ASSERT_FALSE(check.ok);
+  EXPECT_LT(check.message.size(), 60u) << check.message;
+  EXPECT_NE(check.message.find("..."), std::string::npos) << check.message;
+}
+
+}  // namespace
+}  // namespace ilf::code
