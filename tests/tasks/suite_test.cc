@@ -1,0 +1,111 @@
+#include "tasks/suite.h"
+
+#include <gtest/gtest.h>
+
+#include "src/core/error.h"
+#include "tests/support/test_data.h"
+
+namespace ilf::tasks {
+namespace {
+
+std::string ErrorOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BuiltinSuites, MbppHasStandardAndIlfSplits) {
+  ILF_DATA_OR_SKIP(file, "mbpp/mbpp.jsonl");
+  Suite suite = LoadBuiltinSuite("mbpp");
+  EXPECT_EQ(suite.tasks.size(), 974u);
+  EXPECT_EQ(suite.TasksOf("prompt").size(), 10u);
+  EXPECT_EQ(suite.TasksOf("test").size(), 500u);
+  EXPECT_EQ(suite.TasksOf("validation").size(), 90u);
+  EXPECT_EQ(suite.TasksOf("train").size(), 374u);
+  EXPECT_EQ(suite.TasksOf("chen-test").size(), 100u);
+  EXPECT_EQ(suite.TasksOf("chen-refine").size(), 200u);
+  EXPECT_EQ(suite.TasksOf("chen-train").size(), 664u);
+  const Task* task = suite.Find("11");
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(task->entry_point, "remove_Occ");
+  EXPECT_EQ(task->tests.size(), 5u);  // 3 tests + 2 challenge tests
+  EXPECT_EQ(suite.Find("Mbpp/11"), task);
+  EXPECT_NE(ErrorOf([&] { suite.TasksOf("nope"); }).find("known: all, prompt, test"), std::string::npos);
+}
+
+TEST(BuiltinSuites, EveryMbppTaskHasAnEntryPoint) {
+  ILF_DATA_OR_SKIP(file, "mbpp/mbpp.jsonl");
+  for (const Task& task : LoadBuiltinSuite("mbpp").tasks) {
+    EXPECT_FALSE(task.entry_point.empty()) << task.task_id;
+  }
+}
+
+TEST(BuiltinSuites, SanitizedHumanEvalAndEvalPlusCounts) {
+  ILF_DATA_OR_SKIP(a, "mbpp/sanitized-mbpp.json");
+  ILF_DATA_OR_SKIP(b, "humaneval/HumanEval.jsonl.gz");
+  ILF_DATA_OR_SKIP(c, "evalplus/MbppPlus-OriginFmt.jsonl.gz");
+  Suite sanitized = LoadBuiltinSuite("mbpp-sanitized");
+  EXPECT_EQ(sanitized.tasks.size(), 427u);
+  EXPECT_EQ(sanitized.TasksOf("test").size(), 257u);
+  Suite humaneval = LoadBuiltinSuite("humaneval");
+  EXPECT_EQ(humaneval.tasks.size(), 164u);
+  EXPECT_EQ(humaneval.tasks[0].tests, std::vector<std::string>{"check(has_close_elements)"});
+  Suite mbppplus = LoadBuiltinSuite("mbppplus");
+  EXPECT_EQ(mbppplus.tasks.size(), 378u);
+  EXPECT_LT(mbppplus.tasks[0].base_test_count, mbppplus.tasks[0].tests.size());
+  EXPECT_NE(mbppplus.Find("2"), nullptr);
+  Suite humanevalplus = LoadBuiltinSuite("humanevalplus");
+  EXPECT_EQ(humanevalplus.tasks.size(), 164u);
+  EXPECT_EQ(humanevalplus.tasks[0].tests.size(), 2u);
+}
+
+TEST(BuiltinSuites, UnknownNameListsTheKnownOnes) {
+  EXPECT_NE(ErrorOf([] { LoadBuiltinSuite("mbpp2"); }).find("built-in: mbpp, mbpp-sanitized"), std::string::npos);
+}
+
+TEST(ManifestSuite, LoadsTasksSplitsAndLimits) {
+  testing::ScratchDir dir;
+  dir.Write("tasks.jsonl",
+            "{\"task_id\": \"a1\", \"text\": \"add\", \"tests\": [\"assert add(1, 2) == 3\"], "
+            "\"reference\": \"def add(a, b):\\n    return a + b\\n\", \"split\": \"dev\"}\n"
+            "{\"task_id\": 7, \"text\": \"neg\", \"tests\": [\"assert neg(1) == -1\"]}\n");
+  std::string manifest = dir.Write("suite.json",
+                                   "{\"name\": \"toy\", \"file\": \"tasks.jsonl\", \"prompt_style\": \"text\", "
+                                   "\"time_limit_ms\": 2500, \"splits\": {\"low\": {\"range\": [1, 9]}}}");
+  auto selection = SelectSuite(manifest + ":dev");
+  EXPECT_EQ(selection->suite.name, "toy");
+  EXPECT_EQ(selection->suite.limits.wall_time_ms, 2500);
+  ASSERT_EQ(selection->tasks.size(), 1u);
+  EXPECT_EQ(selection->tasks[0]->entry_point, "add");
+  EXPECT_EQ(selection->suite.TasksOf("low").size(), 1u);
+  EXPECT_EQ(selection->suite.TasksOf("low")[0]->task_id, "7");
+  EXPECT_EQ(SelectSuite(manifest)->tasks.size(), 2u);
+}
+
+TEST(ManifestSuite, BadInputNamesFileAndLine) {
+  testing::ScratchDir dir;
+  dir.Write("bad.jsonl", "{\"task_id\": \"a\", \"text\": \"t\", \"tests\": [\"assert 1\"]}\n"
+                         "{\"task_id\": \"b\", \"text\": \"t\"}\n");
+  std::string manifest = dir.Write("m.json", "{\"name\": \"bad\", \"file\": \"bad.jsonl\"}");
+  EXPECT_NE(ErrorOf([&] { SelectSuite(manifest); }).find("bad.jsonl:2: missing field 'tests'"), std::string::npos);
+  dir.Write("dup.jsonl", "{\"task_id\": \"a\", \"text\": \"t\", \"tests\": [\"assert 1\"]}\n"
+                         "{\"task_id\": \"a\", \"text\": \"t\", \"tests\": [\"assert 1\"]}\n");
+  std::string dup = dir.Write("d.json", "{\"name\": \"d\", \"file\": \"dup.jsonl\"}");
+  EXPECT_NE(ErrorOf([&] { SelectSuite(dup); }).find("dup.jsonl:2: duplicate task_id 'a'"), std::string::npos);
+  std::string typo = dir.Write("t.json", "{\"name\": \"t\", \"file\": \"bad.jsonl\", \"time_limit\": 3}");
+  EXPECT_NE(ErrorOf([&] { SelectSuite(typo); }).find("unknown manifest key 'time_limit'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { SelectSuite(dir.path() + "/missing.json"); }).find("does not exist"), std::string::npos);
+}
+
+TEST(ManifestSuite, ExampleManifestLoads) {
+  const char* source = std::getenv("ILF_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto selection = SelectSuite(std::string(source) + "/tasks/examples/toy-suite.json:test");
+  EXPECT_GT(selection->tasks.size(), 0u);
+}
+
+}  // namespace
+}  // namespace ilf::tasks
