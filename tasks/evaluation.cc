@@ -6,6 +6,7 @@
 #include <set>
 
 #include "src/core/error.h"
+#include "src/code/syntax.h"
 #include "src/core/progress.h"
 #include "tasks/prompts.h"
 
@@ -124,19 +125,30 @@ Json SampleResult::ToJson() const {
 
 std::vector<SampleResult> EvaluateSamples(sandbox::Sandbox& sandbox, const SuiteSelection& selection,
                                           const std::vector<Sample>& samples, const EvalOptions& options) {
+  // Programs that tree-sitter proves invalid are COMPILE_ERROR without starting Python.
+  std::vector<SampleResult> results(samples.size());
   std::vector<sandbox::ExecRequest> requests;
-  requests.reserve(samples.size());
-  for (const Sample& sample : samples) {
+  std::vector<size_t> request_sample;  // requests[j] runs samples[request_sample[j]]
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const Sample& sample = samples[i];
+    results[i].sample = &sample;
     std::string program = ProgramOf(selection.suite, *sample.task, sample.text, options.program_mode);
+    code::SyntaxCheck syntax = code::CheckSyntax(program);
+    if (!syntax.ok) {
+      results[i].exec.verdict = sandbox::Verdict::kCompileError;
+      results[i].exec.detail = "SyntaxError: " + syntax.ToString();
+      results[i].exec.tests.resize(sample.task->tests.size());
+      continue;
+    }
     requests.push_back(RequestFor(selection.suite, *sample.task, std::move(program), options));
+    request_sample.push_back(i);
   }
-  Progress progress("eval", static_cast<int64_t>(requests.size()));
+  Progress progress("eval", static_cast<int64_t>(samples.size()));
+  progress.Advance(static_cast<int64_t>(samples.size() - requests.size()));
   std::vector<sandbox::ExecResult> execs = sandbox.RunAll(requests, [&](size_t) { progress.Advance(); });
   progress.Finish();
-  std::vector<SampleResult> results(samples.size());
+  for (size_t j = 0; j < requests.size(); ++j) results[request_sample[j]].exec = std::move(execs[j]);
   for (size_t i = 0; i < samples.size(); ++i) {
-    results[i].sample = &samples[i];
-    results[i].exec = std::move(execs[i]);
     const sandbox::ExecResult& exec = results[i].exec;
     size_t base = samples[i].task->base_test_count;
     bool base_ok = exec.verdict != sandbox::Verdict::kSandboxError && exec.tests.size() >= base;
