@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "src/core/error.h"
+
 namespace ilf::code {
 namespace {
 
@@ -34,6 +36,7 @@ bool LineIndent(const std::string& source, size_t offset, Indent* indent) {
       return false;  // something precedes the statement on its line (`a = 1; b = 2`)
     }
   }
+  if (offset < source.size() && source[offset] == '\\') return false;  // starts with a continuation
   if (line_start == 0) return true;
   size_t end = line_start - 1;  // the '\n'
   if (end > 0 && source[end - 1] == '\r') --end;
@@ -90,7 +93,7 @@ bool IsComment(TSNode node) { return NodeType(node) == "comment"; }
 
 class Checker {
  public:
-  explicit Checker(const Tree& tree) : tree_(tree) {}
+  explicit Checker(const std::string& source) : source_(source) {}
 
   void Visit(TSNode node) {
     std::string_view type = NodeType(node);
@@ -114,13 +117,13 @@ class Checker {
       TSNode child = ts_node_named_child(block, i);
       if (IsComment(child)) continue;
       Indent indent;
-      if (LineIndent(tree_.source(), ts_node_start_byte(child), &indent)) {
+      if (LineIndent(source_, ts_node_start_byte(child), &indent)) {
         CheckStatements(block, indent);
       }
       return;  // the block's first statement sets its indentation (or is on the header's line)
     }
     // No statement: like CPython, point at the first code after the header (or the end).
-    Report(NextCode(tree_.source(), ts_node_end_byte(block)), "expected an indented block");
+    Report(NextCode(source_, ts_node_end_byte(block)), "expected an indented block");
   }
 
   void CheckStatements(TSNode parent, Indent expected) {
@@ -130,19 +133,20 @@ class Checker {
       if (IsComment(child) || NodeType(child) == "ERROR") continue;
       Indent indent;
       size_t offset = ts_node_start_byte(child);
-      if (!LineIndent(tree_.source(), offset, &indent) || indent == expected) continue;
-      Report(offset, IndentMessage(tree_.source(), offset, indent, expected));
+      if (!LineIndent(source_, offset, &indent) || indent == expected) continue;
+      Report(offset, IndentMessage(source_, offset, indent, expected));
     }
   }
 
-  const Tree& tree_;
+  const std::string& source_;
   std::optional<IndentationError> first_;
 };
 
 }  // namespace
 
-std::optional<IndentationError> FindIndentationError(const Tree& tree) {
-  Checker checker(tree);
+std::optional<IndentationError> FindIndentationError(const Tree& tree, const std::string& source) {
+  ILF_CHECK(source.size() == tree.source().size(), "indentation check on a different text");
+  Checker checker(source);
   checker.Visit(tree.Root());
   return checker.first();
 }

@@ -27,6 +27,7 @@ struct IndentationError {
 };
 
 // The first indentation error in source order, if any. Subtrees under ERROR nodes are skipped.
-std::optional<IndentationError> FindIndentationError(const Tree& tree);
+// `source` is the text the tree's offsets refer to, before RewriteForTreeSitter (same length).
+std::optional<IndentationError> FindIndentationError(const Tree& tree, const std::string& source);
 
 }  // namespace ilf::code

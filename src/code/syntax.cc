@@ -4,6 +4,7 @@
 
 #include "src/code/indentation.h"
 #include "src/code/parser.h"
+#include "src/code/rewrite.h"
 
 namespace ilf::code {
 namespace {
@@ -81,7 +82,9 @@ SyntaxCheck CheckSyntax(std::string_view source) {
   }
   // CPython skips a leading UTF-8 byte order mark; tree-sitter would not.
   size_t skipped = source.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
-  Tree tree = ParsePython(source.substr(skipped));
+  // Both rewrites keep the length, so offsets into the tree are offsets into `text`.
+  std::string text = NormalizeLineBreaks(source.substr(skipped));
+  Tree tree = ParsePython(RewriteForTreeSitter(text));
 
   std::optional<size_t> offset;
   TSNode error = FirstErrorNode(tree.Root());
@@ -90,7 +93,7 @@ SyntaxCheck CheckSyntax(std::string_view source) {
     check.message = Describe(tree, error, &at);
     offset = at;
   }
-  if (auto indentation = FindIndentationError(tree); indentation) {
+  if (auto indentation = FindIndentationError(tree, text); indentation) {
     if (!offset || indentation->offset < *offset) {
       check.message = indentation->message;
       offset = indentation->offset;
@@ -98,7 +101,7 @@ SyntaxCheck CheckSyntax(std::string_view source) {
   }
   if (!offset) return check;
   check.ok = false;
-  Locate(source, *offset + skipped, &check);
+  Locate(text, *offset, &check);
   return check;
 }
 

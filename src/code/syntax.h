@@ -1,18 +1,20 @@
 // Syntax check of a Python program without starting Python.
 //
-// Policy: report an error only when the check is certain CPython would refuse the source too, so a
-// COMPILE_ERROR decided here is never wrong for valid Python 3; a wrong "ok" is harmless because
-// the sandbox compiles the program anyway. The check reports:
+// Policy: report an error only when CPython would refuse the source too, so a COMPILE_ERROR decided
+// here is never wrong for valid Python 3; a wrong "ok" is harmless because the sandbox compiles the
+// program anyway. The check reports, whichever comes first in the source:
 //   - a NUL byte (CPython: "source code cannot contain null bytes");
-//   - the first ERROR or MISSING node of the tree-sitter-python 0.23.6 parse, in source order.
-// Known corners where tree-sitter says "ok" and CPython does not (left to the sandbox): Python 2
-// statements (`print x`, `exec code`, both in the grammar), semantic errors (`return` outside a
-// function, assignment to a literal in some forms, duplicate arguments, bad escapes), invalid UTF-8
-// that a PEP 263 coding line would make valid is not checked at all. Where tree-sitter is stricter:
-// indentation that mixes a space *before* a tab, which tree-sitter counts as 1 + 8 columns and
-// CPython rounds to the next tab stop (CPython accepts such files only in contrived cases).
-// Verified: zero errors on the 974 MBPP reference programs, the 427 sanitized MBPP programs and the
-// 164 HumanEval prompt + canonical solution programs (tests/code/syntax_data_test.cc).
+//   - the first ERROR or MISSING node of the tree-sitter-python 0.23.6 parse;
+//   - indentation errors tree-sitter accepts but CPython refuses (indentation.h): an empty block,
+//     an unexpected indent, an unindent to no outer level, inconsistent tabs and spaces.
+// Where tree-sitter reads valid Python differently from CPython (a line inside brackets dedented
+// below its block, a space before a tab, a lone '\r' line break), the source is rewritten first
+// (rewrite.h). Known corners reported "ok" and left to the sandbox: Python 2 statements (`print x`,
+// `exec code`: both in the grammar), semantic errors (`return` outside a function, `break` outside a
+// loop, duplicate arguments, assignment to some literals), invalid UTF-8.
+// Verified: zero errors on the 974 MBPP, 427 sanitized MBPP and 164 HumanEval reference programs and
+// their tests (tests/code/syntax_data_test.cc), and zero false errors against CPython 3.11 `compile`
+// on 85,350 mutated MBPP/HumanEval programs (35,129 of them valid), 96-97% of the invalid ones caught.
 #pragma once
 
 #include <string>

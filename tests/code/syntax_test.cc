@@ -27,6 +27,12 @@ TEST(CheckSyntax, ValidPython3IsOk) {
       "é = 1\nprint(é)\n",
       "class A:\n    ...\n",
       "x = 1\n\n\n\n",
+      "def f():\n    x = g(1,\n2)\n    return x\n",  // dedented line in brackets
+      "def f():\n    x = g(1,  # comment\n# another\n 2)\n",
+      "def f():\n    x = [1, \\\n2]\n",
+      "if x:\n \tif y:\n         z = 1\n",  // " \t" is column 8 for CPython, 9 for tree-sitter
+      "x = 1\ry = 2\r",                     // old Mac line breaks
+      "s = '''\nnot code (\n'''\n",
       "print x\n",  // Python 2: tree-sitter accepts it, the sandbox reports it (documented corner)
   };
   for (const char* program : programs) {
