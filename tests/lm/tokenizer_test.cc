@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
+#include <sstream>
 #include <thread>
 
 #include "src/core/atomic_file.h"
+#include "src/core/error.h"
 #include "src/core/jsonl.h"
 #include "src/lm/pretokenize.h"
 #include "tests/support/test_data.h"
@@ -121,6 +125,141 @@ TEST(TokenizerGolden, QwenMatchesLlamaCppVectors) {
   ILF_DATA_OR_SKIP(model, "tokenizers/qwen2.5-coder-0.5b-instruct");
   ILF_DATA_OR_SKIP(vectors, "tokenizers/test-vectors");
   ExpectLlamaCppVectors(model, vectors + "/ggml-vocab-qwen2.gguf");
+}
+
+
+class QwenTokenizer : public ::testing::Test {
+ protected:
+  // Loaded once for the suite (about half a second).
+  static void SetUpTestSuite() {
+    std::string dir = testing::FindData("tokenizers/qwen2.5-coder-0.5b-instruct");
+    if (!dir.empty()) tokenizer_ = new Tokenizer(Tokenizer::Load(dir));
+  }
+  static void TearDownTestSuite() { delete tokenizer_; }
+  void SetUp() override {
+    if (tokenizer_ == nullptr) {
+      GTEST_SKIP() << "tokenizers/qwen2.5-coder-0.5b-instruct not under ILF_DATA_DIR ("
+                   << DataDir() << ")";
+    }
+  }
+  static const Tokenizer* tokenizer_;
+};
+const Tokenizer* QwenTokenizer::tokenizer_ = nullptr;
+
+TEST_F(QwenTokenizer, SpecialTokensAndIdsGenerationNeeds) {
+  const Tokenizer& t = *tokenizer_;
+  EXPECT_EQ(t.eos_id(), 151645);  // <|im_end|>
+  EXPECT_EQ(t.pad_id(), std::optional<int32_t>(151643));
+  EXPECT_EQ(t.bos_id(), std::nullopt);
+  EXPECT_EQ(t.stop_ids(), (std::vector<int32_t>{151645, 151643}));
+  EXPECT_EQ(t.vocab_size(), 151665);
+  EXPECT_EQ(t.TokenId("<|im_start|>"), std::optional<int32_t>(151644));
+  EXPECT_EQ(t.TokenId("Ġworld"), std::optional<int32_t>(1879));
+  EXPECT_EQ(t.TokenId("no such token"), std::nullopt);
+  EXPECT_TRUE(t.IsSpecial(151643));
+  EXPECT_FALSE(t.IsSpecial(151659));  // <|fim_prefix|> is added but not special
+  EXPECT_FALSE(t.IsSpecial(9707));
+  EXPECT_TRUE(t.uses_nfc());
+  EXPECT_EQ(t.family(), "qwen2");
+}
+
+TEST_F(QwenTokenizer, SpecialTokensSplitOutUnlessDisallowed) {
+  const Tokenizer& t = *tokenizer_;
+  EXPECT_EQ(t.Encode("text<|endoftext|>more"), (std::vector<int32_t>{1318, 151643, 6384}));
+  std::vector<int32_t> plain = t.Encode("text<|endoftext|>more", /*allow_special=*/false);
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), 151643), 0);
+  EXPECT_GT(plain.size(), 3u);
+  EXPECT_EQ(t.Decode(plain), "text<|endoftext|>more");
+  // Non-special added tokens are matched either way, as in Hugging Face.
+  EXPECT_EQ(t.Encode("<|fim_prefix|>", false), (std::vector<int32_t>{151659}));
+}
+
+TEST_F(QwenTokenizer, ChatTemplateAddsDefaultSystemPrompt) {
+  const Tokenizer& t = *tokenizer_;
+  EXPECT_EQ(t.ApplyChatTemplate({{"user", "Write a function."}}, true),
+            "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+            "assistant.<|im_end|>\n<|im_start|>user\nWrite a function.<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  EXPECT_EQ(t.ApplyChatTemplate({{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello"}},
+                                false),
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+            "<|im_start|>assistant\nHello<|im_end|>\n");
+  EXPECT_THROW(t.ApplyChatTemplate({{"tool", "{}"}}, true), Error);
+  std::vector<int32_t> ids = t.Encode(t.ApplyChatTemplate({{"user", "Hi"}}, true));
+  EXPECT_EQ(ids.front(), 151644);
+  EXPECT_EQ(std::vector<int32_t>(ids.end() - 3, ids.end()), (std::vector<int32_t>{151644, 77091, 198}));
+}
+
+TEST_F(QwenTokenizer, DecodeRepairsCutCharactersAndRejectsUnknownIds) {
+  const Tokenizer& t = *tokenizer_;
+  std::vector<int32_t> ids = t.Encode("𠀋");
+  ASSERT_GT(ids.size(), 1u);  // a rare character, several byte-level tokens
+  std::vector<int32_t> cut(ids.begin(), ids.end() - 1);
+  EXPECT_EQ(t.Decode(cut), "\xEF\xBF\xBD");  // one U+FFFD for the incomplete character
+  EXPECT_EQ(t.DecodeBytes(cut), std::string("𠀋").substr(0, t.DecodeBytes(cut).size()));
+  EXPECT_EQ(t.DecodeBytes(ids), "𠀋");
+  try {
+    t.Decode({9707, 151700});
+    ADD_FAILURE() << "expected an error for id 151700";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("151700"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("position 1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(t.Decode({-1}), Error);
+  EXPECT_THROW(t.Encode("bad \xC3( utf-8"), Error);
+}
+
+TEST_F(QwenTokenizer, ConcurrentEncodeGivesTheSameIds) {
+  ILF_DATA_OR_SKIP(golden, "golden/tokenizer-golden/qwen2.5-coder-0.5b-instruct.jsonl");
+  std::vector<GoldenCase> cases = ReadGolden(golden);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (size_t i = k; i < cases.size() * 2; i += 3) {  // overlapping, different orders
+        const GoldenCase& golden_case = cases[i % cases.size()];
+        if (tokenizer_->Encode(golden_case.text) != golden_case.ids) ++wrong[k];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+}
+
+TEST(Gpt2Tokenizer, EndOfTextAndNoChatTemplate) {
+  ILF_DATA_OR_SKIP(dir, "tokenizers/gpt2");
+  Tokenizer t = Tokenizer::Load(dir);
+  EXPECT_EQ(t.eos_id(), 50256);
+  EXPECT_EQ(t.pad_id(), std::nullopt);
+  EXPECT_EQ(t.vocab_size(), 50257);
+  EXPECT_EQ(t.family(), "tokenizer.json");
+  EXPECT_FALSE(t.uses_nfc());
+  EXPECT_EQ(t.Encode("Hello world<|endoftext|>"), (std::vector<int32_t>{15496, 995, 50256}));
+  EXPECT_EQ(t.Encode("def add(a, b):\n    return a + b\n"),
+            (std::vector<int32_t>{4299, 751, 7, 64, 11, 275, 2599, 198, 220, 220, 220, 1441, 257,
+                                  1343, 275, 198}));
+  try {
+    t.ApplyChatTemplate({{"user", "Hi"}}, true);
+    ADD_FAILURE() << "GPT-2 has no chat template";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no chat_template"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Gpt2Tokenizer, VocabAndMergesAloneGiveTheSameIdsAsTokenizerJson) {
+  ILF_DATA_OR_SKIP(dir, "tokenizers/gpt2");
+  testing::ScratchDir scratch;
+  for (const char* name : {"vocab.json", "merges.txt", "config.json"}) {
+    scratch.Write(name, ReadFile(dir + "/" + name));
+  }
+  Tokenizer from_files = Tokenizer::Load(scratch.path());
+  Tokenizer from_json = Tokenizer::Load(dir);
+  EXPECT_EQ(from_files.family(), "gpt2");  // chosen by config.json model_type
+  for (const char* text : {"Hello world", "text<|endoftext|>more", "  x = [i**2 for i in y]\n\n",
+                           "emoji 🙂 and 家族"}) {
+    EXPECT_EQ(from_files.Encode(text), from_json.Encode(text)) << text;
+  }
+  EXPECT_EQ(from_files.eos_id(), 50256);
 }
 
 }  // namespace

@@ -1,0 +1,151 @@
+// The tokenizer on small synthetic tokenizer directories: added-token matching, merge order, and
+// the errors a user sees for broken files. Needs no reference data.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "src/core/error.h"
+#include "src/lm/tokenizer.h"
+#include "src/lm/tokenizer_bytes.h"
+#include "tests/support/test_data.h"
+
+namespace ilf::lm {
+namespace {
+
+using Json = nlohmann::json;
+
+// A byte-level vocabulary: ids 0..255 are the bytes, then "ab" (256), "abc" (257), "bc" (258).
+Json SmallVocab() {
+  Json vocab = Json::object();
+  for (int b = 0; b < 256; ++b) vocab[ByteToVocabChars(static_cast<uint8_t>(b))] = b;
+  vocab["ab"] = 256;
+  vocab["abc"] = 257;
+  vocab["bc"] = 258;
+  return vocab;
+}
+
+constexpr const char* kMerges = "#version: 0.2\na b\nab c\nb c\n";
+
+// tokenizer_config.json with three added tokens: two special ones, one a prefix of the other.
+Json SmallConfig() {
+  return Json{{"tokenizer_class", "GPT2Tokenizer"},
+              {"eos_token", "<x>"},
+              {"added_tokens_decoder",
+               {{"300", {{"content", "<x>"}, {"special", true}}},
+                {"301", {{"content", "<xy>"}, {"special", true}}},
+                {"302", {{"content", "<tool>"}, {"special", false}}}}}};
+}
+
+class SmallTokenizer : public ::testing::Test {
+ protected:
+  void WriteAll(const std::string& merges = kMerges) {
+    scratch_.Write("vocab.json", SmallVocab().dump());
+    scratch_.Write("merges.txt", merges);
+    scratch_.Write("tokenizer_config.json", SmallConfig().dump());
+  }
+  // The message of the ilf::Error that loading throws ("" if it loads).
+  std::string LoadError() {
+    try {
+      Tokenizer::Load(scratch_.path());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  testing::ScratchDir scratch_;
+};
+
+TEST_F(SmallTokenizer, MergesApplyInRankOrder) {
+  WriteAll();
+  Tokenizer t = Tokenizer::Load(scratch_.path());
+  EXPECT_EQ(t.Encode("abc"), (std::vector<int32_t>{257}));      // a b -> ab, then ab c
+  EXPECT_EQ(t.Encode("bc"), (std::vector<int32_t>{258}));
+  EXPECT_EQ(t.Encode("abd"), (std::vector<int32_t>{256, 'd'}));
+  EXPECT_EQ(t.Encode("ab ab"), (std::vector<int32_t>{256, ' ', 256}));  // no merge across words
+  EXPECT_EQ(t.vocab_size(), 303);
+  EXPECT_EQ(t.eos_id(), 300);
+}
+
+TEST_F(SmallTokenizer, AddedTokensMatchLongestFirstAndAreNeverMerged) {
+  WriteAll();
+  Tokenizer t = Tokenizer::Load(scratch_.path());
+  EXPECT_EQ(t.Encode("<xy>"), (std::vector<int32_t>{301}));
+  EXPECT_EQ(t.Encode("<x>"), (std::vector<int32_t>{300}));
+  EXPECT_EQ(t.Encode("ab<x>abc<xy>"), (std::vector<int32_t>{256, 300, 257, 301}));
+  EXPECT_EQ(t.Encode("<x"), (std::vector<int32_t>{'<', 'x'}));
+  // Special tokens as plain text; the non-special one still matches.
+  EXPECT_EQ(t.Encode("<x><tool>", /*allow_special=*/false),
+            (std::vector<int32_t>{'<', 'x', '>', 302}));
+  EXPECT_EQ(t.Decode({256, 301, 302, 257}), "ab<xy><tool>abc");
+}
+
+TEST_F(SmallTokenizer, MissingFilesNameThePath) {
+  EXPECT_NE(LoadError().find("vocab.json' not found"), std::string::npos) << LoadError();
+  scratch_.Write("vocab.json", SmallVocab().dump());
+  EXPECT_NE(LoadError().find("merges.txt' not found"), std::string::npos) << LoadError();
+  try {
+    Tokenizer::Load(scratch_.path() + "/nope");
+    ADD_FAILURE() << "loaded a missing directory";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nope' does not exist"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SmallTokenizer, MalformedMergesLineIsNamed) {
+  WriteAll("#version: 0.2\na b\nab c d\n");
+  EXPECT_NE(LoadError().find("merges.txt:3: expected two tokens"), std::string::npos)
+      << LoadError();
+  WriteAll("a b\nb q\n");
+  EXPECT_NE(LoadError().find("merges.txt:2: merge 'b q' uses token 'bq'"), std::string::npos)
+      << LoadError();
+}
+
+TEST_F(SmallTokenizer, BadVocabularyIsNamed) {
+  WriteAll();
+  scratch_.Write("vocab.json", "{\"a\": 1,");
+  EXPECT_NE(LoadError().find("vocab.json: not valid JSON"), std::string::npos) << LoadError();
+  Json vocab = SmallVocab();
+  vocab.erase(ByteToVocabChars('\n'));
+  scratch_.Write("vocab.json", vocab.dump());
+  EXPECT_NE(LoadError().find("no token for byte 0x0A"), std::string::npos) << LoadError();
+  vocab = SmallVocab();
+  vocab["zz"] = 5;
+  scratch_.Write("vocab.json", vocab.dump());
+  EXPECT_NE(LoadError().find("id 5 is used by two tokens"), std::string::npos) << LoadError();
+}
+
+TEST_F(SmallTokenizer, UnknownFamilyAsksForTokenizerClass) {
+  WriteAll();
+  scratch_.Write("tokenizer_config.json", "{}");
+  EXPECT_NE(LoadError().find("tokenizer_class"), std::string::npos) << LoadError();
+  scratch_.Write("config.json", R"({"model_type": "qwen2"})");
+  Tokenizer t = Tokenizer::Load(scratch_.path());
+  EXPECT_EQ(t.family(), "qwen2");
+  EXPECT_TRUE(t.uses_nfc());
+}
+
+TEST_F(SmallTokenizer, TokenizerJsonWithSplitRegexAndNfc) {
+  Json json = {
+      {"model", {{"type", "BPE"}, {"vocab", SmallVocab()}, {"merges", {"a b", {"ab", "c"}}}}},
+      {"normalizer", {{"type", "NFC"}}},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", "\\p{L}+|\\s+|[^\\s\\p{L}]+"}}},
+           {"behavior", "Isolated"}, {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}},
+      {"added_tokens", {{{"id", 300}, {"content", "<x>"}, {"special", true}}}}};
+  scratch_.Write("tokenizer.json", json.dump());
+  Tokenizer t = Tokenizer::Load(scratch_.path());
+  EXPECT_EQ(t.family(), "tokenizer.json");
+  EXPECT_TRUE(t.uses_nfc());
+  EXPECT_EQ(t.Encode("abc<x>ab"), (std::vector<int32_t>{257, 300, 256}));
+  // "e" + combining acute is NFC-normalized to one code point (2 bytes) before BPE.
+  EXPECT_EQ(t.Encode("e\u0301"), (std::vector<int32_t>{0xC3, 0xA9}));
+  json["pre_tokenizer"] = {{"type", "Metaspace"}};
+  scratch_.Write("tokenizer.json", json.dump());
+  EXPECT_NE(LoadError().find("unsupported pre_tokenizer"), std::string::npos) << LoadError();
+}
+
+}  // namespace
+}  // namespace ilf::lm
