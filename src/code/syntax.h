@@ -10,11 +10,11 @@
 // Where tree-sitter reads valid Python differently from CPython (a line inside brackets dedented
 // below its block, a space before a tab, a lone '\r' line break), the source is rewritten first
 // (rewrite.h). Known corners reported "ok" and left to the sandbox: Python 2 statements (`print x`,
-// `exec code`: both in the grammar), semantic errors (`return` outside a function, `break` outside a
-// loop, duplicate arguments, assignment to some literals), invalid UTF-8.
-// Verified: zero errors on the 974 MBPP, 427 sanitized MBPP and 164 HumanEval reference programs and
-// their tests (tests/code/syntax_data_test.cc), and zero false errors against CPython 3.11 `compile`
-// on 85,350 mutated MBPP/HumanEval programs (35,129 of them valid), 96-97% of the invalid ones caught.
+// `exec code`: both in the grammar), semantic errors (`return` outside a function, `break` outside
+// a loop, duplicate arguments, assignment to some literals), invalid UTF-8. Verified: zero errors
+// on the 974 MBPP, 427 sanitized MBPP and 164 HumanEval reference programs and their tests
+// (tests/code/syntax_data_test.cc), and zero false errors against CPython 3.11 `compile` on 85,350
+// mutated MBPP/HumanEval programs (35,129 of them valid), 96-97% of the invalid ones caught.
 #pragma once
 
 #include <string>
