@@ -105,4 +105,8 @@ std::string RewriteForTreeSitter(std::string_view source) {
   return text;
 }
 
+Tree ParseAsCPythonReads(std::string_view source) {
+  return ParsePython(RewriteForTreeSitter(NormalizeLineBreaks(source)));
+}
+
 }  // namespace ilf::code

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "src/code/parser.h"
+
 namespace ilf::code {
 
 // `source` with each lone '\r' made '\n' (CPython reads both as a line break).
@@ -25,5 +27,10 @@ std::string NormalizeLineBreaks(std::string_view source);
 
 // The rewriting described above. Expects NormalizeLineBreaks output.
 std::string RewriteForTreeSitter(std::string_view text);
+
+// Parses RewriteForTreeSitter(NormalizeLineBreaks(source)): the tree CPython's reading of `source`
+// would give. Offsets index `source`; Tree::Text returns the rewritten bytes (identifiers, strings
+// and operators are never rewritten; use offsets into `source` to quote comments or line breaks).
+Tree ParseAsCPythonReads(std::string_view source);
 
 }  // namespace ilf::code
