@@ -1,0 +1,46 @@
+// Turning what the helper observed during one execution into a verdict: a pure function.
+//
+// Limits and policy violations come only from what the helper itself saw (wait statuses, rusage,
+// its own timers and byte counts, the scratch directory's size). Test outcomes come only from the
+// evaluator's records on the trusted result pipe. The one exception: a MemoryError relayed from
+// the untrusted process through the evaluator selects MEMORY_LIMIT; it can only choose between
+// non-PASS verdicts (a test that raised cannot pass), so the program gains nothing by faking it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sandbox/sandbox.h"
+
+namespace ilf::sandbox {
+
+struct ChildStatus {
+  bool reaped = false;     // waited for
+  bool exited = false;     // WIFEXITED
+  int exit_code = 0;
+  int signal = 0;          // WTERMSIG when killed by a signal
+};
+
+struct Observation {
+  ChildStatus untrusted;               // U: runs the program
+  ChildStatus evaluator;               // E: runs setup and tests
+  bool untrusted_killed_by_us = false; // the helper killed U at teardown (after E finished)
+  bool wall_timeout = false;           // the helper's wall clock expired and it killed both
+  bool output_exceeded = false;        // stdout+stderr over Limits::output_bytes
+  bool scratch_exceeded = false;       // the scratch directory reached Limits::file_size_mib
+  double untrusted_cpu_ms = 0;
+  std::string setup_failure;           // "U: setrlimit(RLIMIT_AS): Invalid argument" or ""
+  std::vector<nlohmann::json> records; // E's records, in order
+  size_t test_count = 0;
+  Limits limits;
+};
+
+// Fills verdict, tests (one per test) and detail of `result`.
+void Classify(const Observation& observation, ExecResult* result);
+
+// Parses E's JSON lines; malformed lines are skipped (E is ours; a bad line is a bug we survive).
+std::vector<nlohmann::json> ParseRecords(const std::string& text);
+
+}  // namespace ilf::sandbox

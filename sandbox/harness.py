@@ -1,0 +1,540 @@
+# _ilf_harness: the Python half of the sandbox helper (see sandbox/supervisor.h for the processes).
+#
+# Embedded into ilf-sandbox at build time and loaded once into the zygote interpreter. Two entry
+# points run in forked children after the C++ isolation steps:
+#   run_untrusted(program, req_fd, resp_fd)          -- process U: runs the program, serves calls
+#   run_evaluator(setup, tests, req_fd, resp_fd, result_fd) -- process E: trusted setup and tests
+# E alone decides pass/fail and writes JSON lines on result_fd, a pipe U does not hold. Values
+# crossing from U to E are plain data (exact builtin types) in the codec below; anything else is an
+# opaque handle that E wraps in a RemoteRef whose equality is identity and whose truth value raises.
+import builtins
+import gc
+import json
+import os
+import struct
+import sys
+import time
+
+MAX_DEPTH = 200             # nesting of one encoded value
+MAX_ITEMS = 2_000_000       # containers elements in one message
+MAX_FRAME = 64 << 20        # bytes in one message
+MAX_TEXT = 2000             # characters of an exception message kept
+
+_PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+
+
+class ProgramError(Exception):
+    """An exception raised by the program whose type is not a builtin exception."""
+
+
+class ProgramDied(BaseException):
+    """The untrusted process is gone (exited, killed, or broke the protocol)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: 4-byte little-endian length, then the payload.
+
+def _read_exact(fd, n):
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise ProgramDied('the program closed its channel')
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b''.join(chunks)
+
+
+def _recv(fd):
+    (n,) = struct.unpack('<I', _read_exact(fd, 4))
+    if n > MAX_FRAME:
+        raise ProgramDied('message of %d bytes exceeds the %d byte limit' % (n, MAX_FRAME))
+    return _read_exact(fd, n)
+
+
+def _send(fd, payload):
+    data = struct.pack('<I', len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Codec. `to_handle(obj)` turns a non-plain object into an int (U side); `from_handle(int)` turns a
+# handle back into an object (RemoteRef on the E side, the real object on the U side).
+
+class _Encoder:
+    def __init__(self, to_handle):
+        self.out = bytearray()
+        self.items = 0
+        self.to_handle = to_handle
+
+    def value(self, obj, depth=0):
+        if depth > MAX_DEPTH:
+            raise ValueError('value nested deeper than %d' % MAX_DEPTH)
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise ValueError('value has more than %d elements' % MAX_ITEMS)
+        out = self.out
+        t = type(obj)
+        if obj is None:
+            out += b'N'
+        elif t is bool:
+            out += b'T' if obj else b'F'
+        elif t is int:
+            if -(1 << 63) <= obj < (1 << 63):
+                out += b'i' + struct.pack('<q', obj)
+            else:
+                raw = obj.to_bytes((obj.bit_length() + 8) // 8, 'little', signed=True)
+                out += b'I' + struct.pack('<I', len(raw)) + raw
+        elif t is float:
+            out += b'f' + struct.pack('<d', obj)
+        elif t is complex:
+            out += b'c' + struct.pack('<dd', obj.real, obj.imag)
+        elif t is str:
+            raw = obj.encode('utf-8', 'surrogatepass')
+            out += b's' + struct.pack('<I', len(raw)) + raw
+        elif t is bytes:
+            out += b'b' + struct.pack('<I', len(obj)) + obj
+        elif t is list or t is tuple or t is set or t is frozenset:
+            tag = {list: b'l', tuple: b't', set: b'S', frozenset: b'Z'}[t]
+            out += tag + struct.pack('<I', len(obj))
+            for item in obj:
+                self.value(item, depth + 1)
+        elif t is dict:
+            out += b'd' + struct.pack('<I', len(obj))
+            for key, item in obj.items():
+                self.value(key, depth + 1)
+                self.value(item, depth + 1)
+        else:
+            out += b'h' + struct.pack('<I', self.to_handle(obj))
+
+
+def encode(obj, to_handle):
+    encoder = _Encoder(to_handle)
+    encoder.value(obj)
+    return bytes(encoder.out)
+
+
+class _Decoder:
+    def __init__(self, data, from_handle):
+        self.data = data
+        self.pos = 0
+        self.items = 0
+        self.from_handle = from_handle
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError('truncated message')
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def count(self):
+        (n,) = struct.unpack('<I', self.take(4))
+        if n > MAX_ITEMS or n > len(self.data):
+            raise ValueError('container of %d elements' % n)
+        return n
+
+    def value(self, depth=0):
+        if depth > MAX_DEPTH:
+            raise ValueError('value nested deeper than %d' % MAX_DEPTH)
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise ValueError('value has more than %d elements' % MAX_ITEMS)
+        tag = self.take(1)
+        if tag == b'N':
+            return None
+        if tag == b'T':
+            return True
+        if tag == b'F':
+            return False
+        if tag == b'i':
+            return struct.unpack('<q', self.take(8))[0]
+        if tag == b'I':
+            return int.from_bytes(self.take(self.count()), 'little', signed=True)
+        if tag == b'f':
+            return struct.unpack('<d', self.take(8))[0]
+        if tag == b'c':
+            real, imag = struct.unpack('<dd', self.take(16))
+            return complex(real, imag)
+        if tag == b's':
+            return self.take(self.count()).decode('utf-8', 'surrogatepass')
+        if tag == b'b':
+            return bytes(self.take(self.count()))
+        if tag in (b'l', b't', b'S', b'Z'):
+            items = [self.value(depth + 1) for _ in range(self.count())]
+            if tag == b'l':
+                return items
+            if tag == b't':
+                return tuple(items)
+            return set(items) if tag == b'S' else frozenset(items)
+        if tag == b'd':
+            result = {}
+            for _ in range(self.count()):
+                key = self.value(depth + 1)
+                result[key] = self.value(depth + 1)
+            return result
+        if tag == b'h':
+            return self.from_handle(struct.unpack('<I', self.take(4))[0])
+        raise ValueError('unknown tag %r' % tag)
+
+
+def decode(data, from_handle):
+    decoder = _Decoder(data, from_handle)
+    result = decoder.value()
+    if decoder.pos != len(data):
+        raise ValueError('trailing bytes in message')
+    return result
+
+
+def _bounded(text):
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
+
+
+def _exception_text(exc):
+    try:
+        return _bounded(exc)
+    except BaseException:
+        return '<unprintable %s>' % type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Zygote setup (runs once in the helper, before any fork).
+
+def zygote_init(preload):
+    # Site directories (numpy lives there on Debian) without running site.main(): with no_site
+    # set, importing site has no side effects.
+    import site
+    for path in site.getsitepackages():
+        if os.path.isdir(path) and path not in sys.path:
+            sys.path.append(path)
+    # The interpreter copied the host environment at init: replace it with a fixed minimal one,
+    # so no host variable reaches a child (os.environ.clear() also unsets the C environment).
+    os.environ.clear()
+    os.environ.update({'PATH': '/usr/bin:/bin', 'LANG': 'C.UTF-8', 'HOME': '/nonexistent',
+                       'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1',
+                       'PYTHONHASHSEED': '0'})
+    for name in preload:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    sys.dont_write_bytecode = True
+    gc.collect()
+    gc.freeze()  # keep forked children from dirtying the zygote's pages during collection
+
+
+# ---------------------------------------------------------------------------------------------
+# U: the untrusted side. Nothing here is trusted by E; it only answers requests.
+
+def run_untrusted(program, req_fd, resp_fd):
+    table = []
+
+    def to_handle(obj):
+        table.append(obj)
+        return len(table) - 1
+
+    def from_handle(handle):
+        return table[handle]
+
+    def reply(message):
+        try:
+            payload = encode(message, to_handle)
+        except (ValueError, RecursionError, MemoryError) as exc:
+            payload = encode(('exc', 'ProgramError', 'result not transferable: %s' % exc), None)
+        _send(resp_fd, payload)
+
+    try:
+        code = compile(program, '<program>', 'exec')
+    except (SyntaxError, ValueError) as exc:
+        _send(resp_fd, encode(('compile_error', type(exc).__name__, _exception_text(exc)), None))
+        os._exit(0)
+    namespace = {'__name__': '__main__', '__builtins__': builtins}
+    try:
+        exec(code, namespace)
+    except BaseException as exc:
+        _flush()
+        reply(('raised', type(exc).__name__, _exception_text(exc)))
+        os._exit(1)
+    _flush()
+    manifest = []
+    module_type = type(sys)
+    for name, value in list(namespace.items()):
+        if name.startswith('__'):
+            continue
+        if type(value) is module_type:
+            manifest.append((name, 'module', (value.__name__, value)))
+        else:
+            manifest.append((name, 'value', value))
+    reply(('ready', manifest))
+    while True:
+        try:
+            request = decode(_recv(req_fd), from_handle)
+        except ProgramDied:
+            os._exit(0)
+        if request[0] == 'done':
+            _flush()
+            os._exit(0)
+        try:
+            reply(_serve(request))
+        except BaseException as exc:
+            reply(('exc', type(exc).__name__, _exception_text(exc)))
+        _flush()
+
+
+def _serve(request):
+    kind, target = request[0], request[1]
+    if kind == 'call':
+        args, kwargs = list(request[2]), request[3]
+        result = target(*args, **kwargs)
+        # Post-call state of mutable arguments, so E can write in-place changes back.
+        writeback = [(i, arg) for i, arg in enumerate(args) if type(arg) in (list, dict, set)]
+        writeback += [(key, arg) for key, arg in kwargs.items() if type(arg) in (list, dict, set)]
+        return ('ok', result, writeback)
+    if kind == 'getattr':
+        return ('ok', getattr(target, request[2]), [])
+    if kind == 'setattr':
+        setattr(target, request[2], request[3])
+        return ('ok', None, [])
+    if kind == 'iter':
+        return ('ok', iter(target), [])
+    if kind == 'next':
+        return ('ok', next(target), [])
+    if kind == 'len':
+        return ('ok', len(target), [])
+    if kind == 'getitem':
+        return ('ok', target[request[2]], [])
+    if kind == 'setitem':
+        target[request[2]] = request[3]
+        return ('ok', None, [])
+    if kind == 'contains':
+        return ('ok', request[2] in target, [])
+    if kind == 'repr':
+        return ('ok', _bounded(repr(target)), [])
+    raise ProgramError('unknown request %r' % (kind,))
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------
+# E: the trusted evaluator.
+
+# Builtin exception types E re-raises by name when the program raised one; anything else becomes
+# ProgramError. Only Exception subclasses, so a relayed name can never be SystemExit & co.
+_RELAYED = {name: getattr(builtins, name) for name in dir(builtins)
+            if isinstance(getattr(builtins, name), type)
+            and issubclass(getattr(builtins, name), Exception)}
+
+
+class _Channel:
+    def __init__(self, req_fd, resp_fd):
+        self.req_fd = req_fd
+        self.resp_fd = resp_fd
+        self.alive = True
+
+    def request(self, message):
+        if not self.alive:
+            raise ProgramDied('the program is gone')
+        payload = encode(message, _remote_handle)
+        try:
+            _send(self.req_fd, payload)
+            data = _recv(self.resp_fd)
+            return decode(data, self.make_ref)
+        except ProgramDied:
+            self.alive = False
+            raise
+        except (OSError, ValueError, struct.error, TypeError, IndexError, KeyError,
+                RecursionError, UnicodeDecodeError) as exc:
+            self.alive = False
+            raise ProgramDied('the program broke the protocol: %s' % _exception_text(exc))
+
+    def make_ref(self, handle):
+        ref = object.__new__(RemoteRef)
+        object.__setattr__(ref, '_ilf_handle', handle)
+        object.__setattr__(ref, '_ilf_channel', self)
+        return ref
+
+
+def _remote_handle(obj):
+    if type(obj) is RemoteRef:
+        return object.__getattribute__(obj, '_ilf_handle')
+    raise TypeError('a %s cannot be passed to the program (only plain data and program objects)'
+                    % type(obj).__name__)
+
+
+def _rpc(ref, message, args=(), kwargs=None):
+    channel = object.__getattribute__(ref, '_ilf_channel')
+    reply = channel.request(message)
+    if type(reply) is not tuple or not reply:
+        raise ProgramDied('malformed reply from the program')
+    if reply[0] == 'ok' and len(reply) == 3:
+        for key, new in reply[2]:
+            old = args[key] if type(key) is int and key < len(args) else (kwargs or {}).get(key)
+            if type(old) is list and type(new) is list:
+                old[:] = new
+            elif type(old) in (dict, set) and type(new) is type(old):
+                old.clear()
+                old.update(new)
+        return reply[1]
+    if reply[0] == 'exc' and len(reply) == 3:
+        name, text = str(reply[1]), str(reply[2])
+        exc_type = _RELAYED.get(name)
+        if exc_type is StopIteration:
+            raise StopIteration
+        if exc_type is not None:
+            raise exc_type(text)
+        raise ProgramError('%s: %s' % (name, text))
+    raise ProgramDied('malformed reply from the program')
+
+
+class RemoteRef:
+    """An object that lives in the program's process. Equality is identity; truth is refused."""
+    __slots__ = ('_ilf_handle', '_ilf_channel')
+
+    def __call__(self, *args, **kwargs):
+        return _rpc(self, ('call', self, args, kwargs), args, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        return _rpc(self, ('getattr', self, name))
+
+    def __setattr__(self, name, value):
+        _rpc(self, ('setattr', self, name, value))
+
+    def __iter__(self):
+        return _rpc(self, ('iter', self))
+
+    def __next__(self):
+        return _rpc(self, ('next', self))
+
+    def __len__(self):
+        return _rpc(self, ('len', self))
+
+    def __getitem__(self, key):
+        return _rpc(self, ('getitem', self, key))
+
+    def __setitem__(self, key, value):
+        _rpc(self, ('setitem', self, key, value))
+
+    def __contains__(self, item):
+        return _rpc(self, ('contains', self, item))
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        raise TypeError('the truth value of a program object is not trusted; compare plain values')
+
+    def __repr__(self):
+        try:
+            text = _rpc(self, ('repr', self))
+        except Exception:
+            text = '?'
+        return '<program object %s>' % (text if type(text) is str else '?')
+
+
+def _report(fd, record):
+    _send_line(fd, json.dumps(record))
+
+
+def _send_line(fd, line):
+    data = (line + '\n').encode('utf-8', 'replace')
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _outcome(i, status, exc=None, started=None, source=''):
+    record = {'t': 'test', 'i': i, 'status': status, 'type': '', 'msg': '',
+              'ms': (time.perf_counter() - started) * 1000 if started else 0}
+    if exc is not None:
+        record['type'] = type(exc).__name__
+        record['msg'] = _exception_text(exc)
+        if status == 'failed' and not record['msg']:
+            record['msg'] = _bounded(source.strip())
+    return record
+
+
+def run_evaluator(setup, tests, req_fd, resp_fd, result_fd):
+    try:
+        _evaluate(setup, tests, _Channel(req_fd, resp_fd), result_fd)
+        _report(result_fd, {'t': 'done'})
+    except BaseException as exc:
+        _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (type(exc).__name__,
+                                                                    _exception_text(exc))})
+    _flush()
+    os._exit(0)
+
+
+def _evaluate(setup, tests, channel, result_fd):
+    try:
+        first = decode(_recv(channel.resp_fd), channel.make_ref)
+    except (ProgramDied, ValueError, struct.error, RecursionError, UnicodeDecodeError) as exc:
+        channel.alive = False
+        _report(result_fd, {'t': 'program_died', 'msg': _exception_text(exc)})
+        return
+    kind = first[0] if type(first) is tuple and first else None
+    if kind == 'compile_error':
+        _report(result_fd, {'t': 'compile_error', 'type': str(first[1]), 'msg': str(first[2])})
+        return
+    if kind == 'raised':
+        _report(result_fd, {'t': 'program_raised', 'type': str(first[1]), 'msg': str(first[2])})
+        return
+    if kind != 'ready' or len(first) != 2 or type(first[1]) is not list:
+        _report(result_fd, {'t': 'program_died', 'msg': 'malformed first message'})
+        return
+    namespace = {'__name__': '__main__', '__builtins__': builtins}
+    for entry in first[1]:
+        if type(entry) is not tuple or len(entry) != 3 or type(entry[0]) is not str:
+            continue
+        name, what, value = entry
+        if name.startswith('__'):
+            continue
+        if what == 'module' and type(value) is tuple and len(value) == 2:
+            # The same module in E when it is already loaded here (math, re, ...), so tests use a
+            # trusted copy; otherwise the program's module, behind a RemoteRef.
+            module_name, remote = value
+            namespace[name] = sys.modules.get(module_name, remote) if type(module_name) is str \
+                else remote
+        elif what == 'value':
+            namespace[name] = value
+    try:
+        exec(compile(setup, '<setup>', 'exec'), namespace)
+    except BaseException as exc:
+        _report(result_fd, {'t': 'setup_error', 'type': type(exc).__name__,
+                            'msg': _exception_text(exc)})
+        return
+    for i, source in enumerate(tests):
+        if not channel.alive:
+            _report(result_fd, _outcome(i, 'not_run'))
+            continue
+        started = time.perf_counter()
+        try:
+            exec(compile(source, '<test %d>' % i, 'exec'), namespace)
+            record = _outcome(i, 'passed', None, started)
+        except AssertionError as exc:
+            record = _outcome(i, 'failed', exc, started, source)
+        except BaseException as exc:
+            record = _outcome(i, 'error', exc, started)
+        _report(result_fd, record)
+    if channel.alive:
+        try:
+            _send(channel.req_fd, encode(('done',), None))
+        except OSError:
+            pass

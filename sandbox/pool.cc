@@ -1,0 +1,196 @@
+// Sandbox: a pool of ilf-sandbox helper processes (see sandbox/supervisor.h for what they do).
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "sandbox/helper_path.h"
+#include "sandbox/protocol.h"
+#include "sandbox/sandbox.h"
+#include "src/core/error.h"
+#include "src/core/log.h"
+
+namespace bp = boost::process;
+
+namespace ilf::sandbox {
+namespace {
+
+constexpr int64_t kHelperSlackMs = 30000;  // beyond the wall limit before a helper is presumed hung
+
+// One helper process and its two pipe ends. Killing and reaping happen in the destructor.
+class Helper {
+ public:
+  Helper(const std::string& path, const SandboxOptions& options) {
+    bp::pipe to_child, from_child;
+    std::vector<std::string> args = {"--python", options.python};
+    if (options.allow_weaker) args.push_back("--allow-weaker");
+    bp::environment env;
+    env["PATH"] = "/usr/bin:/bin";
+    env["LANG"] = "C.UTF-8";
+    try {
+      child_ = bp::child(path, bp::args(args), bp::std_in < to_child, bp::std_out > from_child,
+                         bp::env(env));
+    } catch (const std::exception& e) {
+      throw EnvironmentError("cannot start the sandbox helper '" + path + "': " + e.what());
+    }
+    to_ = dup(to_child.native_sink());
+    from_ = dup(from_child.native_source());
+  }
+  ~Helper() {
+    if (to_ >= 0) close(to_);
+    if (from_ >= 0) close(from_);
+    std::error_code ec;
+    if (child_.valid() && child_.running(ec)) child_.terminate(ec);
+    if (child_.valid()) child_.wait(ec);
+  }
+  Helper(const Helper&) = delete;
+  Helper& operator=(const Helper&) = delete;
+
+  // The next frame, or nullopt when the helper died, broke framing or stayed silent `timeout_ms`.
+  std::optional<std::string> Read(int64_t timeout_ms) {
+    pollfd fd = {from_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(timeout_ms)) <= 0) return std::nullopt;
+    return ReadFrame(from_);
+  }
+  bool Write(const std::string& payload) { return WriteFrame(to_, payload); }
+
+ private:
+  bp::child child_;
+  int to_ = -1;
+  int from_ = -1;
+};
+
+}  // namespace
+
+struct Sandbox::Impl {
+  SandboxOptions options;
+  std::string helper_path;
+  IsolationReport isolation;
+  std::mutex mutex;
+  std::condition_variable idle_changed;
+  std::vector<std::unique_ptr<Helper>> idle;  // guarded by mutex
+  int live = 0;                                // helpers idle or borrowed; guarded by mutex
+
+  // Starts a helper and reads its hello frame. Throws ilf::Error when it refuses.
+  std::unique_ptr<Helper> Start(IsolationReport* report) {
+    auto helper = std::make_unique<Helper>(helper_path, options);
+    std::optional<std::string> hello = helper->Read(60000);
+    if (!hello) {
+      throw EnvironmentError("the sandbox helper '" + helper_path +
+                             "' exited before saying hello (see its messages above)");
+    }
+    nlohmann::json json = nlohmann::json::parse(*hello, nullptr, false);
+    if (json.contains("error")) {
+      throw EnvironmentError("sandbox: " + json["error"].get<std::string>());
+    }
+    if (report != nullptr && json.contains("isolation")) {
+      const nlohmann::json& iso = json["isolation"];
+      report->active = iso.value("active", std::vector<std::string>{});
+      report->missing = iso.value("missing", std::vector<std::string>{});
+      report->weaker = iso.value("weaker", false);
+    }
+    return helper;
+  }
+};
+
+Sandbox::Sandbox(const SandboxOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  if (impl_->options.workers <= 0) {
+    impl_->options.workers = std::max(1u, std::thread::hardware_concurrency());
+  }
+  signal(SIGPIPE, SIG_IGN);  // a dead helper must not kill us on write
+  impl_->helper_path = FindHelper();
+  for (int i = 0; i < impl_->options.workers; ++i) {
+    impl_->idle.push_back(impl_->Start(i == 0 ? &impl_->isolation : nullptr));
+  }
+  impl_->live = impl_->options.workers;
+  if (impl_->isolation.weaker) {
+    LogWarning("sandbox: running with a WEAKER sandbox (missing: {})",
+               fmt::join(impl_->isolation.missing, ", "));
+  }
+  LogDebug("sandbox: {} helpers, layers: {}", impl_->options.workers,
+           fmt::join(impl_->isolation.active, ", "));
+}
+
+Sandbox::~Sandbox() = default;
+
+ExecResult Sandbox::Run(const ExecRequest& request) {
+  std::unique_ptr<Helper> helper;
+  {
+    std::unique_lock<std::mutex> lock(impl_->mutex);
+    impl_->idle_changed.wait(lock, [&] { return !impl_->idle.empty() || impl_->live == 0; });
+    if (impl_->idle.empty()) {
+      ExecResult failed;
+      failed.detail = "no sandbox helper is running (restarts failed; see the log)";
+      return failed;
+    }
+    helper = std::move(impl_->idle.back());
+    impl_->idle.pop_back();
+  }
+  ExecResult result;
+  std::optional<std::string> reply;
+  if (helper->Write(RequestToJson(request).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace))) {
+    reply = helper->Read(request.limits.wall_time_ms + kHelperSlackMs);
+  }
+  bool healthy = false;
+  if (reply) {
+    try {
+      result = ResultFromJson(nlohmann::json::parse(*reply));
+      healthy = true;
+    } catch (const std::exception& e) {
+      result.detail = std::string("unreadable helper reply: ") + e.what();
+    }
+  } else {
+    result.detail = "the sandbox helper died or hung; it was restarted";
+  }
+  if (!healthy) {
+    result.verdict = Verdict::kSandboxError;
+    helper.reset();
+    try {
+      helper = impl_->Start(nullptr);
+    } catch (const Error& e) {
+      LogError("sandbox: restarting a helper failed: {}", e.what());
+    }
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (helper) {
+    impl_->idle.push_back(std::move(helper));
+  } else {
+    --impl_->live;
+  }
+  impl_->idle_changed.notify_all();
+  return result;
+}
+
+std::vector<ExecResult> Sandbox::RunAll(const std::vector<ExecRequest>& requests,
+                                        const std::function<void(size_t)>& on_done) {
+  std::vector<ExecResult> results(requests.size());
+  std::atomic<size_t> next{0};
+  std::mutex done_mutex;
+  auto work = [&] {
+    for (size_t i = next++; i < requests.size(); i = next++) {
+      results[i] = Run(requests[i]);
+      if (on_done) {
+        std::lock_guard<std::mutex> lock(done_mutex);
+        on_done(i);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  int count = std::min<int>(impl_->options.workers, static_cast<int>(requests.size()));
+  for (int i = 0; i < count; ++i) threads.emplace_back(work);
+  for (std::thread& thread : threads) thread.join();
+  return results;
+}
+
+const IsolationReport& Sandbox::isolation() const { return impl_->isolation; }
+int Sandbox::workers() const { return impl_->options.workers; }
+
+}  // namespace ilf::sandbox

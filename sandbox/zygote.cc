@@ -1,0 +1,122 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "sandbox/zygote.h"
+
+#include <unistd.h>
+
+#include "sandbox/harness_py.h"  // kHarnessSource, generated from sandbox/harness.py
+#include "src/core/error.h"
+
+namespace ilf::sandbox {
+namespace {
+
+// Modules every child finds already imported (commonly used by MBPP/HumanEval programs and tests).
+constexpr const char* kPreload[] = {
+    "math", "cmath", "re", "collections", "collections.abc", "itertools", "functools", "heapq",
+    "bisect", "string", "operator", "copy", "array", "datetime", "decimal", "fractions", "random",
+    "statistics", "typing", "dataclasses", "json", "struct", "time", "hashlib", "textwrap",
+    "unicodedata", "numbers", "enum", "abc", "io", "traceback",
+};
+
+std::string PythonErrorText() {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  std::string text = "unknown Python error";
+  if (value != nullptr) {
+    if (PyObject* str = PyObject_Str(value)) {
+      if (const char* utf8 = PyUnicode_AsUTF8(str)) text = utf8;
+      Py_DECREF(str);
+    }
+  }
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return text;
+}
+
+PyObject* Text(const std::string& text) {
+  return PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
+}
+
+[[noreturn]] void Finish(PyObject* result) {
+  // The harness entry points end with os._exit; reaching here means the harness itself failed.
+  if (result == nullptr) PyErr_Print();
+  _exit(120);
+}
+
+}  // namespace
+
+Zygote::Zygote(const std::string& python) {
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  config.site_import = 0;
+  config.user_site_directory = 0;
+  config.install_signal_handlers = 0;
+  config.write_bytecode = 0;
+  config.buffered_stdio = 1;
+  PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, python.c_str());
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status)) {
+    throw EnvironmentError("python: cannot initialise the embedded interpreter for '" + python +
+                           "': " + (status.err_msg ? status.err_msg : "?") +
+                           " (hint: install python3 and libpython3.11, or pass --python)");
+  }
+  PyObject* module = PyImport_AddModule("_ilf_harness");  // borrowed
+  PyObject* globals = module ? PyModule_GetDict(module) : nullptr;
+  PyObject* code = Py_CompileString(kHarnessSource, "sandbox/harness.py", Py_file_input);
+  PyObject* ran = code && globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
+  Py_XDECREF(code);
+  if (ran == nullptr) throw EnvironmentError("python: the sandbox harness failed to load: " +
+                                             PythonErrorText());
+  Py_DECREF(ran);
+  Py_INCREF(module);
+  harness_ = module;
+
+  PyObject* preload = PyList_New(0);
+  for (const char* name : kPreload) {
+    PyObject* item = PyUnicode_FromString(name);
+    PyList_Append(preload, item);
+    Py_DECREF(item);
+  }
+  PyObject* result = PyObject_CallMethod(module, "zygote_init", "O", preload);
+  Py_DECREF(preload);
+  if (result == nullptr) throw EnvironmentError("python: zygote_init failed: " + PythonErrorText());
+  Py_DECREF(result);
+  PyObject* sys_path = PySys_GetObject("path");  // borrowed
+  for (Py_ssize_t i = 0; sys_path && i < PyList_Size(sys_path); ++i) {
+    const char* path = PyUnicode_AsUTF8(PyList_GetItem(sys_path, i));
+    if (path != nullptr && *path != '\0') python_paths_.push_back(path);
+  }
+  PyErr_Clear();
+}
+
+Zygote::~Zygote() {
+  Py_XDECREF(static_cast<PyObject*>(harness_));
+  // No Py_Finalize: the helper exits right after, and finalising can run arbitrary __del__s.
+}
+
+void Zygote::BeforeFork() { PyOS_BeforeFork(); }
+void Zygote::AfterForkParent() { PyOS_AfterFork_Parent(); }
+void Zygote::AfterForkChild() { PyOS_AfterFork_Child(); }
+
+void Zygote::RunUntrusted(const std::string& program, int req_fd, int resp_fd) {
+  PyObject* text = Text(program);
+  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_untrusted", "Nii", text,
+                             req_fd, resp_fd));
+}
+
+void Zygote::RunEvaluator(const std::string& setup, const std::vector<std::string>& tests,
+                          int req_fd, int resp_fd, int result_fd) {
+  PyObject* test_list = PyList_New(0);
+  for (const std::string& test : tests) {
+    PyObject* item = Text(test);
+    PyList_Append(test_list, item);
+    Py_DECREF(item);
+  }
+  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_evaluator", "NNiii",
+                             Text(setup), test_list, req_fd, resp_fd, result_fd));
+}
+
+}  // namespace ilf::sandbox

@@ -1,0 +1,41 @@
+// The zygote: an embedded CPython, initialised once per helper, that children fork from.
+//
+// Init uses an isolated config (no site, no user site, no environment variables), loads the
+// harness module (sandbox/harness.py, compiled into the binary), pre-imports the stdlib modules
+// programs and tests commonly use, replaces os.environ with a fixed minimal environment and
+// freezes the GC. Single-threaded; the GIL stays held by the helper's only thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ilf::sandbox {
+
+class Zygote {
+ public:
+  // `python` is the interpreter whose installation is embedded (e.g. /usr/bin/python3); it sets
+  // the prefix used to find the stdlib. Throws ilf::Error when init or the harness fails.
+  explicit Zygote(const std::string& python);
+  ~Zygote();
+  Zygote(const Zygote&) = delete;
+  Zygote& operator=(const Zygote&) = delete;
+
+  // Directories the children must be able to read (stdlib, lib-dynload, site dirs).
+  const std::vector<std::string>& python_paths() const { return python_paths_; }
+
+  // Fork bracketing (PyOS_BeforeFork & co.).
+  void BeforeFork();
+  void AfterForkParent();
+  void AfterForkChild();
+
+  // In a child after isolation: runs the harness entry point and never returns (os._exit).
+  [[noreturn]] void RunUntrusted(const std::string& program, int req_fd, int resp_fd);
+  [[noreturn]] void RunEvaluator(const std::string& setup, const std::vector<std::string>& tests,
+                                 int req_fd, int resp_fd, int result_fd);
+
+ private:
+  void* harness_ = nullptr;  // PyObject* of the harness module
+  std::vector<std::string> python_paths_;
+};
+
+}  // namespace ilf::sandbox

@@ -1,0 +1,129 @@
+// Classification is a pure function of what the helper saw: table-driven checks that nothing but
+// the evaluator's records can make a PASS, and that limits come from the helper's observations.
+#include "sandbox/classify.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace ilf::sandbox {
+namespace {
+
+nlohmann::json Record(int i, const char* status, const char* type = "", const char* msg = "") {
+  return {{"t", "test"}, {"i", i}, {"status", status}, {"type", type}, {"msg", msg}, {"ms", 0.1}};
+}
+const nlohmann::json kDone = {{"t", "done"}};
+
+ChildStatus Exited(int code) { return {true, true, code, 0}; }
+ChildStatus Signaled(int signal) { return {true, false, 0, signal}; }
+
+Observation Base() {
+  Observation obs;
+  obs.untrusted = Exited(0);
+  obs.evaluator = Exited(0);
+  obs.test_count = 2;
+  obs.records = {Record(0, "passed"), Record(1, "passed"), kDone};
+  return obs;
+}
+
+Verdict Classified(const Observation& obs, ExecResult* out = nullptr) {
+  ExecResult result;
+  Classify(obs, &result);
+  if (out) *out = result;
+  return result.verdict;
+}
+
+TEST(ClassifyTest, PassNeedsEveryTestPassedAndDone) {
+  EXPECT_EQ(Classified(Base()), Verdict::kPass);
+  Observation missing_done = Base();
+  missing_done.records.pop_back();
+  EXPECT_NE(Classified(missing_done), Verdict::kPass);
+  Observation missing_test = Base();
+  missing_test.records = {Record(0, "passed"), kDone};
+  EXPECT_NE(Classified(missing_test), Verdict::kPass);
+}
+
+TEST(ClassifyTest, UntrustedExitStatusNeverMakesAPass) {
+  Observation obs = Base();
+  obs.records = {{{"t", "program_died"}, {"msg", "closed"}}, Record(0, "not_run"),
+                 Record(1, "not_run"), kDone};
+  obs.untrusted = Exited(0);
+  ExecResult result;
+  EXPECT_EQ(Classified(obs, &result), Verdict::kRuntimeError);
+  EXPECT_NE(result.detail.find("exited with status 0"), std::string::npos) << result.detail;
+}
+
+TEST(ClassifyTest, LimitsComeFromTheHelpersObservations) {
+  struct Case {
+    const char* name;
+    void (*change)(Observation*);
+    Verdict expected;
+  };
+  const Case cases[] = {
+      {"sigsys", [](Observation* o) { o->untrusted = Signaled(SIGSYS); }, Verdict::kBlocked},
+      {"wall", [](Observation* o) { o->wall_timeout = true; }, Verdict::kTimeout},
+      {"output", [](Observation* o) { o->output_exceeded = true; }, Verdict::kOutputLimit},
+      {"sigxcpu", [](Observation* o) { o->untrusted = Signaled(SIGXCPU); }, Verdict::kTimeout},
+      {"cpu-kill",
+       [](Observation* o) {
+         o->untrusted = Signaled(SIGKILL);
+         o->untrusted_cpu_ms = o->limits.cpu_time_ms;
+       },
+       Verdict::kTimeout},
+      {"oom-kill", [](Observation* o) { o->untrusted = Signaled(SIGKILL); },
+       Verdict::kMemoryLimit},
+      {"sigxfsz", [](Observation* o) { o->untrusted = Signaled(SIGXFSZ); }, Verdict::kOutputLimit},
+      {"scratch", [](Observation* o) { o->scratch_exceeded = true; }, Verdict::kOutputLimit},
+      {"setup", [](Observation* o) { o->setup_failure = "U: seccomp: EINVAL"; },
+       Verdict::kSandboxError},
+      {"teardown-kill",
+       [](Observation* o) {
+         o->untrusted = Signaled(SIGKILL);
+         o->untrusted_killed_by_us = true;
+       },
+       Verdict::kPass},
+      {"evaluator-crash",
+       [](Observation* o) {
+         o->evaluator = Signaled(SIGSEGV);
+         o->records = {Record(0, "passed")};
+       },
+       Verdict::kSandboxError},
+  };
+  for (const Case& c : cases) {
+    Observation obs = Base();
+    c.change(&obs);
+    EXPECT_EQ(Classified(obs), c.expected) << c.name;
+  }
+}
+
+TEST(ClassifyTest, FailNamesTheFirstFailingTest) {
+  Observation obs = Base();
+  obs.records = {Record(0, "passed"), Record(1, "failed", "AssertionError", "assert f(2) == 3"),
+                 kDone};
+  ExecResult result;
+  EXPECT_EQ(Classified(obs, &result), Verdict::kFail);
+  EXPECT_EQ(result.detail, "test 1: AssertionError: assert f(2) == 3");
+  EXPECT_EQ(result.tests[1].status, TestStatus::kFailed);
+}
+
+TEST(ClassifyTest, RelayedMemoryErrorIsAMemoryLimit) {
+  Observation obs = Base();
+  obs.records = {Record(0, "error", "MemoryError", ""), Record(1, "passed"), kDone};
+  EXPECT_EQ(Classified(obs), Verdict::kMemoryLimit);
+}
+
+TEST(ClassifyTest, CompileErrorAndHarnessError) {
+  Observation obs = Base();
+  obs.records = {{{"t", "compile_error"}, {"type", "SyntaxError"}, {"msg", "bad"}}, kDone};
+  EXPECT_EQ(Classified(obs), Verdict::kCompileError);
+  obs.records = {{{"t", "harness_error"}, {"msg", "bug"}}};
+  EXPECT_EQ(Classified(obs), Verdict::kSandboxError);
+}
+
+TEST(ClassifyTest, RecordsParseLineByLine) {
+  auto records = ParseRecords("{\"t\": \"done\"}\nnot json\n{\"t\": \"test\", \"i\": 0}\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1]["t"], "test");
+}
+
+}  // namespace
+}  // namespace ilf::sandbox

@@ -1,0 +1,155 @@
+// Honest programs: what a correct, a wrong, a crashing and an invalid program get.
+#include "sandbox/sandbox.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/sandbox/sandbox_fixture.h"
+
+namespace ilf::sandbox::testing {
+namespace {
+
+TEST_F(SandboxTest, CorrectProgramPassesEveryTest) {
+  ExecResult r = Run("def add(a, b):\n    return a + b\n",
+                     {"assert add(1, 2) == 3", "assert add('a', 'b') == 'ab'",
+                      "assert add([1], [2]) == [1, 2]"});
+  ASSERT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+  ASSERT_EQ(r.tests.size(), 3u);
+  for (const TestOutcome& t : r.tests) EXPECT_EQ(t.status, TestStatus::kPassed);
+  EXPECT_GT(r.wall_time_ms, 0);
+}
+
+TEST_F(SandboxTest, WrongProgramFailsNamingTheAssert) {
+  ExecResult r = Run("def add(a, b):\n    return a - b\n",
+                     {"assert add(2, 0) == 2", "assert add(1, 2) == 3", "assert add(0, 0) == 0"});
+  ASSERT_EQ(r.verdict, Verdict::kFail) << Describe(r);
+  EXPECT_EQ(r.tests[0].status, TestStatus::kPassed);
+  EXPECT_EQ(r.tests[1].status, TestStatus::kFailed);
+  EXPECT_EQ(r.tests[1].exception_type, "AssertionError");
+  EXPECT_EQ(r.tests[1].message, "assert add(1, 2) == 3");
+  EXPECT_EQ(r.tests[2].status, TestStatus::kPassed);
+  EXPECT_NE(r.detail.find("test 1"), std::string::npos) << r.detail;
+}
+
+TEST_F(SandboxTest, AssertMessageIsReported) {
+  ExecResult r = Run("def f():\n    return 1\n", {"assert f() == 2, 'f must be 2'"});
+  ASSERT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.tests[0].message, "f must be 2");
+}
+
+TEST_F(SandboxTest, ExceptionInTheProgramIsARuntimeError) {
+  ExecResult r = Run("def f(x):\n    return {}[x]\n", {"assert f(1) == 2"});
+  ASSERT_EQ(r.verdict, Verdict::kRuntimeError) << Describe(r);
+  EXPECT_EQ(r.tests[0].status, TestStatus::kError);
+  EXPECT_EQ(r.tests[0].exception_type, "KeyError");
+}
+
+TEST_F(SandboxTest, TopLevelExceptionIsARuntimeError) {
+  ExecResult r = Run("x = 1 / 0\n", {"assert True"});
+  ASSERT_EQ(r.verdict, Verdict::kRuntimeError) << Describe(r);
+  EXPECT_EQ(r.tests[0].status, TestStatus::kNotRun);
+  EXPECT_NE(r.detail.find("ZeroDivisionError"), std::string::npos) << r.detail;
+}
+
+TEST_F(SandboxTest, SyntaxErrorIsACompileError) {
+  ExecResult r = Run("def f(:\n    return 1\n", {"assert f() == 1"});
+  ASSERT_EQ(r.verdict, Verdict::kCompileError) << Describe(r);
+  EXPECT_NE(r.detail.find("SyntaxError"), std::string::npos) << r.detail;
+}
+
+TEST_F(SandboxTest, TestsCatchRelayedBuiltinExceptions) {
+  ExecResult r = Run("def f(x):\n    if x < 0:\n        raise ValueError('negative')\n"
+                     "    return x\n",
+                     {"try:\n    f(-1)\nexcept ValueError as e:\n    assert str(e) == 'negative'\n"
+                      "else:\n    assert False"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
+TEST_F(SandboxTest, ClassBasedSetupLikeMbpp367) {
+  // MBPP 367's setup builds a tree with the program's Node class.
+  std::string program =
+      "class Node:\n    def __init__(self, data):\n        self.data = data\n"
+      "        self.left = None\n        self.right = None\n"
+      "def get_height(root):\n    if root is None:\n        return 0\n"
+      "    return max(get_height(root.left), get_height(root.right)) + 1\n"
+      "def is_tree_balanced(root):\n    if root is None:\n        return True\n"
+      "    lh = get_height(root.left)\n    rh = get_height(root.right)\n"
+      "    return abs(lh - rh) <= 1 and is_tree_balanced(root.left) and "
+      "is_tree_balanced(root.right)\n";
+  std::string setup =
+      "root = Node(1)\nroot.left = Node(2)\nroot.right = Node(3)\nroot.left.left = Node(4)\n"
+      "root.left.left.left = Node(8)\nroot1 = Node(1)\nroot1.left = Node(2)\n";
+  ExecResult r = Run(program, {"assert is_tree_balanced(root) == False",
+                               "assert is_tree_balanced(root1) == True",
+                               "assert root.left.data == 2"},
+                     setup);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
+TEST_F(SandboxTest, GeneratorComparedThroughList) {
+  ExecResult r = Run("def evens(n):\n    for i in range(n):\n        if i % 2 == 0:\n"
+                     "            yield i\n",
+                     {"assert list(evens(7)) == [0, 2, 4, 6]", "assert 4 in list(evens(5))"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
+TEST_F(SandboxTest, InPlaceMutationIsVisibleToTheTests) {
+  ExecResult r = Run("def bump(xs, d):\n    xs.append(1)\n    d['k'] = 2\n",
+                     {"a = [0]\nb = {}\nbump(a, b)\nassert a == [0, 1] and b == {'k': 2}"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
+TEST_F(SandboxTest, PlainValuesRoundTripExactly) {
+  ExecResult r = Run(
+      "import math\ndef values():\n"
+      "    return [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', b'\\x00\\xff',"
+      " (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]\n"
+      "def nan():\n    return float('nan')\n",
+      {"assert values() == [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', "
+       "b'\\x00\\xff', (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]",
+       "assert math.isnan(nan())", "assert type(values()[4]) is float"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
+TEST_F(SandboxTest, ProgramOutputIsCapturedButIrrelevant) {
+  ExecResult r = Run("import sys\nprint('hello out')\nprint('hello err', file=sys.stderr)\n"
+                     "def f():\n    return 1\n",
+                     {"assert f() == 1"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+  EXPECT_NE(r.stdout_tail.find("hello out"), std::string::npos);
+  EXPECT_NE(r.stderr_tail.find("hello err"), std::string::npos);
+}
+
+TEST_F(SandboxTest, NoTestsMeansTheProgramRan) {
+  EXPECT_EQ(Run("x = 1\n", {}).verdict, Verdict::kPass);
+  EXPECT_EQ(Run("x = 1 / 0\n", {}).verdict, Verdict::kRuntimeError);
+}
+
+TEST_F(SandboxTest, IsolationReportListsTheLayers) {
+  const IsolationReport& report = sandbox().isolation();
+  auto has = [&](const std::string& layer) {
+    return std::find(report.active.begin(), report.active.end(), layer) != report.active.end();
+  };
+  EXPECT_TRUE(has("seccomp"));
+  EXPECT_TRUE(has("net-ns"));
+  EXPECT_TRUE(has("rlimits"));
+  EXPECT_FALSE(report.weaker);
+}
+
+TEST_F(SandboxTest, RunAllKeepsRequestOrder) {
+  std::vector<ExecRequest> requests;
+  for (int i = 0; i < 6; ++i) {
+    ExecRequest request;
+    request.program = "def f():\n    return " + std::to_string(i) + "\n";
+    request.tests = {"assert f() == 3"};
+    requests.push_back(request);
+  }
+  size_t done = 0;
+  std::vector<ExecResult> results = sandbox().RunAll(requests, [&](size_t) { ++done; });
+  EXPECT_EQ(done, 6u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(results[i].verdict, i == 3 ? Verdict::kPass : Verdict::kFail) << i;
+  }
+}
+
+}  // namespace
+}  // namespace ilf::sandbox::testing
