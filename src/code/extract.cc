@@ -79,16 +79,18 @@ bool IsPythonLanguage(const std::string& language) {
 // Step 1: the text between the MBPP markers.
 std::string_view BetweenMarkers(std::string_view text) {
   size_t begin = text.find(kBegin);
-  if (begin != std::string_view::npos) {
+  size_t done = text.find(kDone);
+  if (begin != std::string_view::npos && (done == std::string_view::npos || begin < done)) {
     size_t start = begin + kBegin.size();
     while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
-    if (text.substr(start, 2) == "\r\n")
+    if (text.substr(start, 2) == "\r\n") {
       start += 2;
-    else if (start < text.size() && text[start] == '\n')
+    } else if (start < text.size() && text[start] == '\n') {
       start += 1;
+    }
     text = text.substr(start);
+    done = text.find(kDone);
   }
-  size_t done = text.find(kDone);
   return done == std::string_view::npos ? text : text.substr(0, done);
 }
 

@@ -3,9 +3,11 @@
 // Chat and instruction models wrap code in prose and Markdown; the MBPP 3-shot prompt (DESIGN.md
 // §1) teaches base models to end with `[DONE]`. ExtractCode turns such a completion into the
 // program:
-//   1. MBPP markers. If the completion contains `[BEGIN]`, the program starts after the first one
-//      (blanks and one line break right after it are dropped). It ends at the next `[DONE]` after
-//      that start, if any. Text outside the markers is dropped.
+//   1. MBPP markers. If a `[DONE]` comes before any `[BEGIN]` (the prompt ended with "[BEGIN]\n"
+//      and the model went on to invent the next task), the program is the text before it.
+//      Otherwise, if there is a `[BEGIN]`, the program starts after the first one (blanks and one
+//      line break right after it are dropped) and ends at the next `[DONE]`, if any. Text outside
+//      the markers is dropped.
 //   2. Fenced blocks, CommonMark style, in what step 1 kept: an opening fence is a line of at most
 //   3
 //      spaces of indentation and 3 or more backticks or tildes followed by an info string; the

@@ -21,6 +21,9 @@ TEST(ExtractCode, MbppBeginDoneMarkers) {
       {"def f(x):\n    return x\n[DONE]\nYou are an expert Python programmer, and here is your "
        "task: ...",
        "def f(x):\n    return x\n"},
+      // ... also when the invented next task has markers of its own.
+      {"def f(x):\n    return x\n[DONE]\nYou are an expert ... tests:\n\n[BEGIN]\ndef g():\n",
+       "def f(x):\n    return x\n"},
       // The completion repeats the markers, with chatter around them.
       {"Sure.\n[BEGIN]\ndef f(x):\n    return x\n[DONE]\nDone!", "def f(x):\n    return x\n"},
       {"[BEGIN]  \r\ndef f(x):\r\n    return x\r\n[DONE]", "def f(x):\r\n    return x\r\n"},
