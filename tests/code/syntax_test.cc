@@ -33,6 +33,17 @@ TEST(CheckSyntax, ValidPython3IsOk) {
       "if x:\n \tif y:\n         z = 1\n",  // " \t" is column 8 for CPython, 9 for tree-sitter
       "x = 1\ry = 2\r",                     // old Mac line breaks
       "s = '''\nnot code (\n'''\n",
+      "def f(a, /, b, *, c=1):\n    return *a, *b\n",
+      "try:\n    pass\nexcept* ValueError:\n    pass\n",
+      "[y for x in a if (y := f(x))]\n",
+      "with (open(a) as f, open(b) as g):\n    pass\n",
+      "match p:\n    case Point(x=0) | [1, *_]:\n        pass\n    case str() as s if s:\n        "
+      "pass\n",
+      "type = 5\nmatch = 1\ncase = 2\nprint(type, match, case)\n",  // soft keywords as names
+      "print >>sys.stderr, 'x'\n",  // valid Python 3: a tuple expression
+      "x = 0_0 + 1_000j + 0x_ff\ns = rb'' + Rb'\\d'\n",
+      "a[*b]\ndel a[0], b\nx = ...\n",
+      "s = 'emoji \xF0\x9F\x98\x80'\n",
       "print x\n",  // Python 2: tree-sitter accepts it, the sandbox reports it (documented corner)
   };
   for (const char* program : programs) {
