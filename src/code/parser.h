@@ -21,6 +21,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ilf::code {
 
@@ -28,6 +29,7 @@ namespace ilf::code {
 // Movable, not copyable. Nodes obtained from it are valid as long as the Tree lives.
 class Tree {
  public:
+  // Takes ownership of `tree`, which must have been parsed from `source`.
   Tree(TSTree* tree, std::string source) : tree_(tree), source_(std::move(source)) {}
   ~Tree();
   Tree(const Tree&) = delete;
