@@ -8,9 +8,8 @@
 //      Otherwise, if there is a `[BEGIN]`, the program starts after the first one (blanks and one
 //      line break right after it are dropped) and ends at the next `[DONE]`, if any. Text outside
 //      the markers is dropped.
-//   2. Fenced blocks, CommonMark style, in what step 1 kept: an opening fence is a line of at most
-//   3
-//      spaces of indentation and 3 or more backticks or tildes followed by an info string; the
+//   2. Fenced blocks, CommonMark style, in what step 1 kept: an opening fence is a line with at
+//      most 3 spaces of indentation, then 3 or more backticks or tildes, then an info string; the
 //      block ends at a line with at most 3 spaces and at least as many of the same character and
 //      nothing else, or at the end of the text (a truncated answer). Up to the opening fence's
 //      indentation is removed from each content line. Blocks whose language (the info string's

