@@ -69,6 +69,7 @@ class _Encoder:
         self.out = bytearray()
         self.items = 0
         self.to_handle = to_handle
+        self.as_builtin = None  # predicate: objects sent by builtin name
 
     def value(self, obj, depth=0):
         if depth > MAX_DEPTH:
@@ -107,12 +108,64 @@ class _Encoder:
             for key, item in obj.items():
                 self.value(key, depth + 1)
                 self.value(item, depth + 1)
+        elif self.as_builtin is not None and self.as_builtin(obj):
+            raw = obj.__name__.encode()
+            out += b'B' + struct.pack('<I', len(raw)) + raw
         else:
-            out += b'h' + struct.pack('<I', self.to_handle(obj))
+            plain = _as_plain(obj)
+            if plain is not _NOT_PLAIN:
+                self.value(plain, depth)
+                self.items -= 1
+            else:
+                out += b'h' + struct.pack('<I', self.to_handle(obj))
 
 
-def encode(obj, to_handle):
+# Instances of subclasses of builtin types (Counter, defaultdict, OrderedDict, namedtuple, an
+# int subclass...) cross as their builtin base type, read through the BASE type's own methods: a
+# forged __eq__/__iter__/__str__ of the subclass is never consulted, and what E compares is the
+# data. This matches how a Counter compares with a dict in one namespace.
+_NOT_PLAIN = object()
+
+
+def _as_plain(obj):
+    t = type(obj)  # not isinstance: a __class__ property must not change the answer
+    if issubclass(t, int) and not issubclass(t, bool):
+        return int.__int__(obj)
+    if issubclass(t, float):
+        return float.__float__(obj)
+    if issubclass(t, complex):
+        return complex(complex.real.__get__(obj), complex.imag.__get__(obj))
+    if issubclass(t, str):
+        return str.__str__(obj)
+    if issubclass(t, bytes):
+        return bytes(memoryview(obj))
+    if issubclass(t, list):
+        return list(list.__iter__(obj))
+    if issubclass(t, tuple):
+        return tuple(tuple.__iter__(obj))
+    if issubclass(t, dict):
+        return {key: dict.__getitem__(obj, key) for key in dict.__iter__(obj)}
+    if issubclass(t, frozenset):
+        return frozenset(frozenset.__iter__(obj))
+    if issubclass(t, set):
+        return set(set.__iter__(obj))
+    return _NOT_PLAIN
+
+
+def _is_builtin_type(obj):
+    return type(obj) is type and getattr(builtins, obj.__name__, None) is obj
+
+
+def _is_builtin(obj):
+    try:
+        return getattr(builtins, obj.__name__, None) is obj and type(obj).__module__ == 'builtins'
+    except Exception:
+        return False
+
+
+def encode(obj, to_handle, as_builtin=None):
     encoder = _Encoder(to_handle)
+    encoder.as_builtin = as_builtin
     encoder.value(obj)
     return bytes(encoder.out)
 
@@ -123,6 +176,7 @@ class _Decoder:
         self.pos = 0
         self.items = 0
         self.from_handle = from_handle
+        self.builtin_names = None  # predicate: builtins accepted by name
 
     def take(self, n):
         if self.pos + n > len(self.data):
@@ -178,11 +232,18 @@ class _Decoder:
             return result
         if tag == b'h':
             return self.from_handle(struct.unpack('<I', self.take(4))[0])
+        if tag == b'B' and self.builtin_names is not None:
+            name = self.take(self.count()).decode('ascii')
+            found = getattr(builtins, name, None)
+            if found is None or not self.builtin_names(found):
+                raise ValueError('%r is not an accepted builtin' % name)
+            return found
         raise ValueError('unknown tag %r' % tag)
 
 
-def decode(data, from_handle):
+def decode(data, from_handle, accept_builtin=None):
     decoder = _Decoder(data, from_handle)
+    decoder.builtin_names = accept_builtin
     result = decoder.value()
     if decoder.pos != len(data):
         raise ValueError('trailing bytes in message')
@@ -242,8 +303,8 @@ def run_untrusted(program, req_fd, resp_fd):
 
     def reply(message):
         try:
-            payload = encode(message, to_handle)
-        except (ValueError, RecursionError, MemoryError) as exc:
+            payload = encode(message, to_handle, _is_builtin_type)
+        except Exception as exc:
             payload = encode(('exc', 'ProgramError', 'result not transferable: %s' % exc), None)
         _send(resp_fd, payload)
 
@@ -272,7 +333,7 @@ def run_untrusted(program, req_fd, resp_fd):
     reply(('ready', manifest))
     while True:
         try:
-            request = decode(_recv(req_fd), from_handle)
+            request = decode(_recv(req_fd), from_handle, _is_builtin)
         except ProgramDied:
             os._exit(0)
         if request[0] == 'done':
@@ -344,11 +405,11 @@ class _Channel:
     def request(self, message):
         if not self.alive:
             raise ProgramDied('the program is gone')
-        payload = encode(message, _remote_handle)
+        payload = encode(message, _remote_handle, _is_builtin)
         try:
             _send(self.req_fd, payload)
             data = _recv(self.resp_fd)
-            return decode(data, self.make_ref)
+            return decode(data, self.make_ref, _is_builtin_type)
         except ProgramDied:
             self.alive = False
             raise
@@ -484,7 +545,7 @@ def run_evaluator(setup, tests, req_fd, resp_fd, result_fd):
 
 def _evaluate(setup, tests, channel, result_fd):
     try:
-        first = decode(_recv(channel.resp_fd), channel.make_ref)
+        first = decode(_recv(channel.resp_fd), channel.make_ref, _is_builtin_type)
     except (ProgramDied, ValueError, struct.error, RecursionError, UnicodeDecodeError) as exc:
         channel.alive = False
         _report(result_fd, {'t': 'program_died', 'msg': _exception_text(exc)})

@@ -1,0 +1,209 @@
+// ilf bench sandbox: MBPP reference programs through the sandbox and through fresh python3
+// processes, in the same run. Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry of
+// the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "runner/cli.h"
+#include "runner/commands.h"
+#include "sandbox/baseline.h"
+#include "sandbox/sandbox.h"
+#include "src/core/error.h"
+#include "src/core/jsonl.h"
+#include "src/core/log.h"
+#include "src/core/paths.h"
+#include "src/core/progress.h"
+
+namespace ilf {
+namespace {
+
+struct Task {
+  int64_t task_id = 0;
+  sandbox::ExecRequest request;
+};
+
+std::vector<Task> LoadMbpp(const std::string& path, const sandbox::Limits& limits, int limit) {
+  std::vector<Task> tasks;
+  for (const JsonlRecord& record : ReadJsonl(path)) {
+    Task task;
+    task.task_id = record.Int("task_id");
+    task.request.program = record.String("code");
+    task.request.setup = record.Has("test_setup_code") ? record.String("test_setup_code") : "";
+    for (const char* key : {"test_list", "challenge_test_list"}) {
+      if (!record.Has(key)) continue;
+      if (!record.Field(key).is_array()) {
+        throw Error(record.Where() + ": field '" + key + "' must be a list of assert strings");
+      }
+      for (const Json& test : record.Field(key)) task.request.tests.push_back(test.get<std::string>());
+    }
+    task.request.limits = limits;
+    tasks.push_back(std::move(task));
+    if (limit > 0 && static_cast<int>(tasks.size()) >= limit) break;
+  }
+  if (tasks.empty()) throw Error(path + ": no tasks (expected MBPP JSONL records)");
+  return tasks;
+}
+
+// Runs fn(i) for i in [0, n) on `workers` threads; returns the elapsed seconds.
+double Parallel(size_t n, int workers, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t index = static_cast<size_t>(p / 100.0 * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+Json Latency(const std::vector<double>& ms) {
+  return {{"p50", Percentile(ms, 50)}, {"p90", Percentile(ms, 90)}, {"p99", Percentile(ms, 99)}};
+}
+
+}  // namespace
+
+int RunBenchSandbox(int argc, char** argv) {
+  CLI::App app{"Run the reference programs of MBPP through the sandbox and through a fresh\n"
+               "python3 process each (same rlimits); print executions per second for both, their\n"
+               "ratio and latency percentiles. Exit 1 if any reference program does not PASS.",
+               "ilf bench sandbox"};
+  std::string data_path;
+  std::string python = "/usr/bin/python3";
+  int workers = 0, limit = 0;
+  bool json_output = false, skip_baseline = false, allow_weaker = false;
+  sandbox::Limits limits;
+  app.add_option("--data", data_path, "MBPP JSONL (default: $ILF_DATA_DIR/mbpp/mbpp.jsonl)");
+  app.add_option("--workers", workers, "parallel executions for both runs; 0 = one per core")
+      ->capture_default_str();
+  app.add_option("--limit", limit, "only the first N tasks; 0 = all")->capture_default_str();
+  app.add_option("--python", python, "interpreter for the baseline and the sandbox's stdlib")
+      ->capture_default_str();
+  app.add_option("--time-limit-ms", limits.wall_time_ms, "wall-clock limit per execution, ms")
+      ->capture_default_str();
+  app.add_flag("--skip-baseline", skip_baseline, "measure the sandbox only");
+  app.add_flag("--allow-weaker-sandbox", allow_weaker, "accept a missing isolation layer");
+  app.add_flag("--json", json_output, "print one JSON object instead of text");
+  if (auto code = ParseCommandLine(app, argc, argv)) return *code;
+  if (data_path.empty()) data_path = DataPath("mbpp/mbpp.jsonl");
+  limits.cpu_time_ms = limits.wall_time_ms;
+  std::vector<Task> tasks = LoadMbpp(data_path, limits, limit);
+
+  sandbox::SandboxOptions options;
+  options.workers = workers;
+  options.python = python;
+  options.allow_weaker = allow_weaker;
+  sandbox::Sandbox sandbox(options);
+  workers = sandbox.workers();
+
+  std::vector<sandbox::ExecResult> results(tasks.size());
+  std::vector<double> latency(tasks.size());
+  double seconds;
+  {
+    Progress progress("sandbox", static_cast<int64_t>(tasks.size()));
+    seconds = Parallel(tasks.size(), workers, [&](size_t i) {
+      auto start = std::chrono::steady_clock::now();
+      results[i] = sandbox.Run(tasks[i].request);
+      latency[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                             start).count();
+      progress.Advance();
+    });
+  }
+  std::map<std::string, int> verdicts;
+  std::vector<int64_t> not_passed;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    ++verdicts[std::string(sandbox::VerdictName(results[i].verdict))];
+    if (results[i].verdict != sandbox::Verdict::kPass) {
+      not_passed.push_back(tasks[i].task_id);
+      LogWarning("task {}: {} ({})", tasks[i].task_id, sandbox::VerdictName(results[i].verdict),
+                 results[i].detail);
+    }
+  }
+
+  std::vector<double> baseline_latency(tasks.size());
+  double baseline_seconds = 0;
+  std::atomic<int> baseline_passed{0};
+  if (!skip_baseline) {
+    Progress progress("baseline", static_cast<int64_t>(tasks.size()));
+    baseline_seconds = Parallel(tasks.size(), workers, [&](size_t i) {
+      const sandbox::ExecRequest& r = tasks[i].request;
+      std::string source = r.program + "\n" + r.setup + "\n";
+      for (const std::string& test : r.tests) source += test + "\n";
+      sandbox::BaselineResult result = sandbox::RunFreshPython(python, source, r.limits);
+      baseline_latency[i] = result.wall_time_ms;
+      if (result.passed) ++baseline_passed;
+      progress.Advance();
+    });
+  }
+  double rate = static_cast<double>(tasks.size()) / seconds;
+  double baseline_rate =
+      skip_baseline ? 0 : static_cast<double>(tasks.size()) / baseline_seconds;
+  double ratio = baseline_rate > 0 ? rate / baseline_rate : 0;
+  Json out = {{"tasks", tasks.size()},
+              {"workers", workers},
+              {"exec_per_s", rate},
+              {"baseline_exec_per_s", baseline_rate},
+              {"ratio", ratio},
+              {"passed", verdicts["PASS"]},
+              {"baseline_passed", baseline_passed.load()},
+              {"verdicts", verdicts},
+              {"not_passed_task_ids", not_passed},
+              {"latency_ms", Latency(latency)},
+              {"baseline_latency_ms", Latency(baseline_latency)},
+              {"isolation", sandbox.isolation().ToJson()}};
+  if (json_output) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("sandbox:  %zu executions in %.2f s = %.1f exec/s on %d workers; latency p50 %.2f "
+                "ms, p90 %.2f ms, p99 %.2f ms; %d/%zu PASS\n",
+                tasks.size(), seconds, rate, workers, Percentile(latency, 50),
+                Percentile(latency, 90), Percentile(latency, 99), verdicts["PASS"], tasks.size());
+    if (!skip_baseline) {
+      std::printf("baseline: %zu fresh `%s -I -S` in %.2f s = %.1f exec/s; latency p50 %.2f ms, "
+                  "p90 %.2f ms, p99 %.2f ms; %d/%zu exit 0\n",
+                  tasks.size(), python.c_str(), baseline_seconds, baseline_rate,
+                  Percentile(baseline_latency, 50), Percentile(baseline_latency, 90),
+                  Percentile(baseline_latency, 99), baseline_passed.load(), tasks.size());
+      std::printf("ratio:    %.2fx\n", ratio);
+    }
+    std::printf("isolation: %s\n", sandbox.isolation().ToJson().dump().c_str());
+  }
+  return not_passed.empty() ? kExitOk : kExitFailed;
+}
+
+int RunBench(int argc, char** argv) {
+  std::string names;
+  for (const Command& command : Commands()) {
+    if (std::strncmp(command.name, "bench-", 6) == 0) {
+      names += std::string(names.empty() ? "" : ", ") + (command.name + 6);
+    }
+  }
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::printf("usage: ilf bench NAME [options]   (ilf bench NAME --help)\nbenchmarks: %s\n",
+                names.c_str());
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  std::string wanted = std::string("bench-") + argv[1];
+  for (const Command& command : Commands()) {
+    if (wanted != command.name) continue;
+    std::string name = std::string("ilf bench ") + argv[1];
+    argv[1] = name.data();
+    return command.run(argc - 1, argv + 1);
+  }
+  throw Error(std::string("unknown benchmark '") + argv[1] + "' (available: " + names + ")");
+}
+
+}  // namespace ilf

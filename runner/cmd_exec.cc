@@ -1,0 +1,66 @@
+// ilf exec PROGRAM.py [--tests TESTS.py] [--setup SETUP.py] [limits]: one program in the sandbox.
+#include <cstdio>
+
+#include "runner/cli.h"
+#include "runner/commands.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/test_split.h"
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/core/log.h"
+
+namespace ilf {
+
+int RunExec(int argc, char** argv) {
+  CLI::App app{
+      "Run one Python program in the sandbox and print the result as one JSON object.\n"
+      "Each top-level `assert` statement of TESTS.py is one test; its other top-level statements\n"
+      "(imports, defs) run first as setup, after the program. Exit status 0 whenever the program\n"
+      "ran, whatever the verdict.",
+      "ilf exec"};
+  std::string program_path, tests_path, setup_path;
+  sandbox::ExecRequest request;
+  bool allow_weaker = false, verbose = false;
+  app.add_option("program", program_path, "the program (Python source file)")->required();
+  app.add_option("--tests", tests_path, "test file: top-level asserts are the tests");
+  app.add_option("--setup", setup_path, "trusted code run after the program, before the tests");
+  app.add_option("--time-limit-ms", request.limits.wall_time_ms,
+                 "wall-clock limit for the whole execution, milliseconds (CPU limit is the same)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  app.add_option("--memory-limit-mib", request.limits.memory_mib,
+                 "address-space limit of the program, MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{64}, int64_t{1} << 20));
+  app.add_option("--output-limit-bytes", request.limits.output_bytes,
+                 "cap on captured stdout+stderr, bytes")
+      ->capture_default_str();
+  app.add_flag("--allow-weaker-sandbox", allow_weaker,
+               "run even if an essential isolation layer is missing (recorded in the output)");
+  app.add_flag("--verbose", verbose, "print the active isolation layers on stderr");
+  if (auto code = ParseCommandLine(app, argc, argv)) return *code;
+  request.limits.cpu_time_ms = request.limits.wall_time_ms;
+
+  request.program = ReadFile(program_path);
+  if (!tests_path.empty()) {
+    sandbox::SplitTests split = sandbox::SplitTestFile(ReadFile(tests_path));
+    request.tests = std::move(split.tests);
+    request.setup = std::move(split.setup);
+  }
+  if (!setup_path.empty()) request.setup = ReadFile(setup_path) + "\n" + request.setup;
+
+  sandbox::SandboxOptions options;
+  options.workers = 1;
+  options.allow_weaker = allow_weaker;
+  sandbox::Sandbox sandbox(options);
+  if (verbose) {
+    LogInfo("sandbox layers: {}", sandbox.isolation().ToJson().dump());
+  }
+  sandbox::ExecResult result = sandbox.Run(request);
+  nlohmann::json json = result.ToJson();
+  if (sandbox.isolation().weaker) json["weaker_sandbox"] = true;
+  std::printf("%s\n", json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  return kExitOk;
+}
+
+}  // namespace ilf
