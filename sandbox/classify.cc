@@ -120,7 +120,11 @@ void Classify(const Observation& obs, ExecResult* result) {
   } else if (!first_failure.empty()) {
     set(Verdict::kFail, first_failure);
   } else if (!program_problem.empty() || !first_error.empty()) {
-    set(Verdict::kRuntimeError, !program_problem.empty() ? program_problem : first_error);
+    std::string why = !program_problem.empty() ? program_problem : first_error;
+    if (u.reaped && !u.exited && !obs.untrusted_killed_by_us) {
+      why = "the program was " + DescribeExit(u) + "; " + why;
+    }
+    set(Verdict::kRuntimeError, why);
   } else if (!done) {
     set(Verdict::kSandboxError, "the evaluator ended without a result (" +
                                     DescribeExit(obs.evaluator) + "; program " +

@@ -65,6 +65,13 @@ Zygote::Zygote(const std::string& python) {
   }
   PyObject* module = PyImport_AddModule("_ilf_harness");  // borrowed
   PyObject* globals = module ? PyModule_GetDict(module) : nullptr;
+  // The harness reads builtins from its own copy: a program that rebinds builtins.len or
+  // builtins.list in U must not break the harness that serves it.
+  PyObject* own_builtins = globals ? PyDict_Copy(PyEval_GetBuiltins()) : nullptr;
+  if (own_builtins == nullptr || PyDict_SetItemString(globals, "__builtins__", own_builtins) != 0) {
+    throw EnvironmentError("python: cannot set up the harness module: " + PythonErrorText());
+  }
+  Py_DECREF(own_builtins);
   PyObject* code = Py_CompileString(kHarnessSource, "sandbox/harness.py", Py_file_input);
   PyObject* ran = code && globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_XDECREF(code);

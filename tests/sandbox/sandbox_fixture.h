@@ -12,6 +12,9 @@
 namespace ilf::sandbox::testing {
 
 class SandboxTest : public ::testing::Test {
+ public:
+  static Sandbox& sandbox() { return *sandbox_; }
+
  protected:
   static void SetUpTestSuite() {
     if (!sandbox_) {
@@ -20,8 +23,6 @@ class SandboxTest : public ::testing::Test {
       sandbox_ = new Sandbox(options);
     }
   }
-  static Sandbox& sandbox() { return *sandbox_; }
-
   // Runs `program` with the given tests and a short default time limit.
   static ExecResult Run(const std::string& program, const std::vector<std::string>& tests,
                         const std::string& setup = "", int64_t wall_time_ms = 5000) {
