@@ -510,7 +510,11 @@ class RemoteRef:
         return '<program object %s>' % (text if type(text) is str else '?')
 
 
+_job_id = None  # id of the execution E is working on; every record carries it
+
+
 def _report(fd, record):
+    record['id'] = _job_id
     _send_line(fd, json.dumps(record))
 
 
@@ -532,15 +536,55 @@ def _outcome(i, status, exc=None, started=None, source=''):
     return record
 
 
-def run_evaluator(setup, tests, req_fd, resp_fd, result_fd):
-    try:
-        _evaluate(setup, tests, _Channel(req_fd, resp_fd), result_fd)
-        _report(result_fd, {'t': 'done'})
-    except BaseException as exc:
-        _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (type(exc).__name__,
-                                                                    _exception_text(exc))})
-    _flush()
-    os._exit(0)
+def run_evaluator_loop(control_fd, result_fd):
+    """E's main loop: one job per message on the control socket, until it closes.
+
+    A message is a 4-byte length with two descriptors attached (the request and reply pipes of
+    this execution's U), then that many bytes of JSON {"id", "setup", "tests"}. E answers with
+    records on result_fd, the last one {"t": "done", "id": ...}.
+    """
+    global _job_id
+    import socket
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            header, fds, _, _ = socket.recv_fds(control, 4, 2)
+            if not header:
+                os._exit(0)
+            while len(header) < 4:
+                header += _recv_exact_socket(control, 4 - len(header))
+            (size,) = struct.unpack('<I', header)
+            job = json.loads(_recv_exact_socket(control, size))
+        except BaseException as exc:
+            _job_id = None
+            _report(result_fd, {'t': 'harness_error', 'msg': 'control channel: %s' % exc})
+            os._exit(1)
+        _job_id = job.get('id')
+        try:
+            if len(fds) != 2:
+                raise ValueError('expected 2 descriptors, got %d' % len(fds))
+            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1]), result_fd)
+            _report(result_fd, {'t': 'done'})
+        except BaseException as exc:
+            _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (
+                type(exc).__name__, _exception_text(exc))})
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+def _recv_exact_socket(sock, n):
+    chunks = []
+    while n > 0:
+        chunk = sock.recv(min(n, 1 << 20))
+        if not chunk:
+            raise EOFError('control channel closed')
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b''.join(chunks)
 
 
 def _evaluate(setup, tests, channel, result_fd):

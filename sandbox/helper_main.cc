@@ -97,6 +97,11 @@ int Main(int argc, char** argv) {
     }
     Supervisor supervisor(&zygote, namespaces, std::move(landlock), std::move(seccomp));
     if (supervisor.scratch_tmpfs()) report.active.push_back("scratch-tmpfs");
+    std::string evaluator_error = supervisor.StartEvaluator();
+    if (!evaluator_error.empty()) {
+      WriteFrame(out, Dump({{"error", "sandbox evaluator: " + evaluator_error}}));
+      return 1;
+    }
     if (!WriteFrame(out, Dump({{"isolation", report.ToJson()}}))) return 1;
     while (std::optional<std::string> frame = ReadFrame(in)) {
       ExecResult result;

@@ -49,6 +49,9 @@ const std::vector<SyscallRule>& SandboxPolicy() {
       {"clone", A, 0, CLONE_THREAD | kCloneNewFlags, CLONE_THREAD},
       {"clone", K, 0, CLONE_THREAD, 0},
       {"clone3", SyscallAction::kErrno, ENOSYS},
+      // E receives each execution's pipes over a socketpair the helper created before the fork
+      // (SCM_RIGHTS). Nobody can create a socket (below), so these act on that one only.
+      {"recvmsg", A}, {"recvfrom", A}, {"getsockopt", A}, {"getsockname", A},
       // Sockets of every family: refused, so Python raises PermissionError.
       {"socket", SyscallAction::kErrno, EACCES}, {"socketpair", SyscallAction::kErrno, EACCES},
       // Process creation, other processes' memory, kernel attack surface: kill (BLOCKED).

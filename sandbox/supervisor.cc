@@ -62,22 +62,21 @@ struct SetupFailure {
 };
 
 // Child side of the fork: isolate, report a failed step, close the setup pipe, run Python.
-// `setup_fd` is the setup pipe's number after renumbering; before that (steps 1-3) the original.
-[[noreturn]] void ChildMain(Zygote* zygote, const ChildPlan& plan, char who, int setup_fd,
-                            int original_setup_fd, const ExecRequest& request) {
+// U's side of the fork: isolate, report a failed step on the setup pipe (its number after
+// renumbering is 5; before that, steps 1-3, the original), close it, run the program.
+[[noreturn]] void UntrustedMain(Zygote* zygote, const ChildPlan& plan, int original_setup_fd,
+                                const ExecRequest& request) {
   zygote->AfterForkChild();
-  prctl(PR_SET_NAME, who == 'U' ? "ilf-untrusted" : "ilf-evaluator", 0, 0, 0);
+  prctl(PR_SET_NAME, "ilf-untrusted", 0, 0, 0);
   int error = 0;
   int step = ApplyIsolation(plan, &error);
   if (step != 0) {
-    if (step <= 3) setup_fd = original_setup_fd;
-    SetupFailure failure{who, step, error};
-    (void)!write(setup_fd, &failure, sizeof failure);
+    SetupFailure failure{'U', step, error};
+    (void)!write(step <= 3 ? original_setup_fd : 5, &failure, sizeof failure);
     _exit(kSetupFailedExit);
   }
-  close(setup_fd);
-  if (who == 'U') zygote->RunUntrusted(request.program, 3, 4);
-  zygote->RunEvaluator(request.setup, request.tests, 3, 4, 5);
+  close(5);
+  zygote->RunUntrusted(request.program, 3, 4);
 }
 
 void KillTree(pid_t pid) {
@@ -188,7 +187,13 @@ Supervisor::~Supervisor() {
 ExecResult Supervisor::Run(const ExecRequest& request) {
   const Clock::time_point start = Clock::now();
   const Limits& limits = request.limits;
-  std::string scratch = base_dir_ + "/e" + std::to_string(counter_++);
+  if (evaluator_.worn_out()) evaluator_.Stop();
+  if (!evaluator_.running()) {
+    std::string error = StartEvaluator();
+    if (!error.empty()) return SandboxFailure(error);
+  }
+  const uint64_t id = counter_++;
+  std::string scratch = base_dir_ + "/e" + std::to_string(id);
   if (mkdir(scratch.c_str(), 0700) != 0) {
     return SandboxFailure("mkdir " + scratch + ": " + strerror(errno));
   }
@@ -203,17 +208,15 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       std::filesystem::remove_all(path, ec);
     }
   } remover{scratch};
-  Pipe calls, replies, results, out, err, setup;
-  if (!calls.ok() || !replies.ok() || !results.ok() || !out.ok() || !err.ok() || !setup.ok()) {
+  Pipe calls, replies, out, err, setup;
+  if (!calls.ok() || !replies.ok() || !out.ok() || !err.ok() || !setup.ok()) {
     return SandboxFailure(std::string("pipe2: ") + strerror(errno));
   }
   int ruleset = landlock_ ? landlock_->BuildRuleset(scratch) : -1;
   if (landlock_ && ruleset < 0) {
     return SandboxFailure(std::string("landlock ruleset: ") + strerror(-ruleset));
   }
-
-  ChildPlan plan;
-  plan.stdin_fd = devnull_;
+  ChildPlan plan = BasePlan();
   plan.stdout_fd = out.w;
   plan.stderr_fd = err.w;
   plan.scratch_dir = scratch.c_str();
@@ -221,105 +224,115 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   plan.address_space_bytes = static_cast<rlim_t>(limits.memory_mib) << 20;
   plan.file_size_bytes = static_cast<rlim_t>(limits.file_size_mib) << 20;
   plan.open_files = static_cast<rlim_t>(limits.open_files);
-  plan.drop_uid = namespaces_.can_drop_uid;
-  plan.uid = namespaces_.child_uid;
-  plan.gid = namespaces_.child_gid;
-  plan.seccomp = seccomp_.empty() ? nullptr : &seccomp_program_;
-  ChildPlan u_plan = plan;
-  int u_fds[] = {calls.r, replies.w, setup.w, ruleset};
-  u_plan.kept_count = ruleset >= 0 ? 4 : 3;
-  std::copy(u_fds, u_fds + 4, u_plan.kept_fds);
-  u_plan.landlock_ruleset_fd = ruleset >= 0 ? 6 : -1;
-  ChildPlan e_plan = plan;
-  int e_fds[] = {calls.w, replies.r, results.w, setup.w, ruleset};
-  e_plan.kept_count = ruleset >= 0 ? 5 : 4;
-  std::copy(e_fds, e_fds + 5, e_plan.kept_fds);
-  e_plan.landlock_ruleset_fd = ruleset >= 0 ? 7 : -1;
-  // E handles U's data: more room, same walls.
-  e_plan.address_space_bytes += rlim_t{512} << 20;
-  e_plan.cpu_seconds += 1;
+  int kept[] = {calls.r, replies.w, setup.w, ruleset};
+  plan.kept_count = ruleset >= 0 ? 4 : 3;
+  std::copy(kept, kept + 4, plan.kept_fds);
+  plan.landlock_ruleset_fd = ruleset >= 0 ? 6 : -1;
 
-  Child u, e;
+  Child u;
   zygote_->BeforeFork();
   u.pid = namespaces_.pid_ns
               ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0))
               : fork();
-  if (u.pid == 0) ChildMain(zygote_, u_plan, 'U', 5, setup.w, request);
+  if (u.pid == 0) UntrustedMain(zygote_, plan, setup.w, request);
   int fork_errno = errno;
   zygote_->AfterForkParent();
-  if (u.pid > 0) {
-    zygote_->BeforeFork();
-    e.pid = fork();
-    if (e.pid == 0) ChildMain(zygote_, e_plan, 'E', 6, setup.w, request);
-    fork_errno = errno;
-    zygote_->AfterForkParent();
-  }
   if (ruleset >= 0) close(ruleset);
-  calls.CloseRead(), calls.CloseWrite(), replies.CloseRead(), replies.CloseWrite();
-  results.CloseWrite(), out.CloseWrite(), err.CloseWrite(), setup.CloseWrite();
-  if (u.pid < 0 || e.pid < 0) {
-    KillTree(u.pid);
-    if (u.pid > 0) u.Reap();
-    return SandboxFailure(std::string("fork: ") + strerror(fork_errno));
-  }
+  calls.CloseRead(), replies.CloseWrite(), out.CloseWrite(), err.CloseWrite(), setup.CloseWrite();
+  if (u.pid < 0) return SandboxFailure(std::string("fork: ") + strerror(fork_errno));
   u.pidfd = static_cast<int>(syscall(SYS_pidfd_open, u.pid, 0));
-  e.pidfd = static_cast<int>(syscall(SYS_pidfd_open, e.pid, 0));
-  for (int fd : {out.r, err.r, results.r, setup.r}) fcntl(fd, F_SETFL, O_NONBLOCK);
-
   Observation obs;
+  obs.evaluator = {true, true, 0, 0};
+  if (!evaluator_.Submit(id, request, calls.w, replies.r)) {
+    KillTree(u.pid);
+    u.Reap();
+    evaluator_.Stop(&obs.evaluator);
+    return SandboxFailure("the evaluator did not accept the job (" +
+                          std::string(strerror(errno)) + ")");
+  }
+  calls.CloseWrite(), replies.CloseRead();  // E and U hold the only ends now
+  for (int fd : {out.r, err.r, setup.r}) fcntl(fd, F_SETFL, O_NONBLOCK);
+
   obs.limits = limits;
   obs.test_count = request.tests.size();
   Capture out_capture, err_capture;
-  std::string records;
+  bool evaluator_done = false, evaluator_dead = false;
+  Clock::time_point done_time;
   auto over_output = [&] { return out_capture.total + err_capture.total > limits.output_bytes; };
-  auto kill_both = [&] {
+  // Limits: U dies; E is restarted too, since it may be busy in a test that never ends.
+  auto kill_all = [&] {
     if (!u.status.reaped) KillTree(u.pid);
-    if (!e.status.reaped) KillTree(e.pid);
+    if (!evaluator_done && !evaluator_dead) {
+      evaluator_.Stop(&obs.evaluator);
+      evaluator_dead = true;
+    }
+  };
+  auto take_records = [&] {
+    std::string& pending = evaluator_.pending();
+    size_t line_end;
+    while ((line_end = pending.find('\n')) != std::string::npos) {
+      nlohmann::json record = nlohmann::json::parse(pending.substr(0, line_end), nullptr, false);
+      pending.erase(0, line_end + 1);
+      if (!record.is_object() || record.value("id", uint64_t{0} - 1) != id) continue;
+      std::string kind = record.value("t", "");
+      if (kind == "done" || kind == "harness_error") {
+        evaluator_done = true;
+        done_time = Clock::now();
+      }
+      obs.records.push_back(std::move(record));
+    }
   };
   const Clock::time_point deadline = start + std::chrono::milliseconds(limits.wall_time_ms);
-  int open_fds[3] = {out.r, err.r, results.r};
-  while (!u.status.reaped || !e.status.reaped) {
+  int capture_fds[2] = {out.r, err.r};
+  while (!u.status.reaped || !(evaluator_done || evaluator_dead)) {
     Clock::time_point now = Clock::now();
     if (now >= deadline && !obs.wall_timeout && !obs.output_exceeded) {
       obs.wall_timeout = true;
-      kill_both();
+      kill_all();
     }
-    if (e.status.reaped && !u.status.reaped && !obs.untrusted_killed_by_us &&
-        now >= e.exit_time + std::chrono::milliseconds(kGraceMs)) {
+    if (evaluator_done && !u.status.reaped && !obs.untrusted_killed_by_us &&
+        now >= done_time + std::chrono::milliseconds(kGraceMs)) {
       obs.untrusted_killed_by_us = true;
       KillTree(u.pid);
     }
-    Clock::time_point wake = e.status.reaped ? std::min(deadline, e.exit_time +
-                                                        std::chrono::milliseconds(kGraceMs))
-                                             : deadline;
+    Clock::time_point wake = evaluator_done ? std::min(deadline, done_time +
+                                                       std::chrono::milliseconds(kGraceMs))
+                                            : deadline;
     int timeout_ms = static_cast<int>(std::max<int64_t>(
         1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
-    pollfd fds[5] = {{open_fds[0], POLLIN, 0}, {open_fds[1], POLLIN, 0},
-                     {open_fds[2], POLLIN, 0}, {u.pidfd, POLLIN, 0}, {e.pidfd, POLLIN, 0}};
-    if (u.pidfd < 0 || e.pidfd < 0) timeout_ms = std::min(timeout_ms, 5);  // no pidfd: poll
+    bool e_live = !evaluator_done && !evaluator_dead;
+    if (u.pidfd < 0 || (e_live && evaluator_.pidfd() < 0)) timeout_ms = std::min(timeout_ms, 5);
+    pollfd fds[5] = {{capture_fds[0], POLLIN, 0}, {capture_fds[1], POLLIN, 0},
+                     {e_live ? evaluator_.result_fd() : -1, POLLIN, 0},
+                     {u.status.reaped ? -1 : u.pidfd, POLLIN, 0},
+                     {e_live ? evaluator_.pidfd() : -1, POLLIN, 0}};
     if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      bool more = Drain(fds[i].fd, [&](const char* data, size_t n) {
-        if (i == 0) out_capture.Add(data, n);
-        if (i == 1) err_capture.Add(data, n);
-        if (i == 2 && records.size() < kMaxRecordBytes) records.append(data, n);
+      Capture& capture = i == 0 ? out_capture : err_capture;
+      if (!Drain(fds[i].fd, [&](const char* d, size_t n) { capture.Add(d, n); })) {
+        capture_fds[i] = -1;
+      }
+    }
+    if (e_live && fds[2].revents != 0) {
+      Drain(evaluator_.result_fd(), [&](const char* d, size_t n) {
+        if (evaluator_.pending().size() < kMaxRecordBytes) evaluator_.pending().append(d, n);
       });
-      if (!more) open_fds[i] = -1;
+      take_records();
     }
     if (over_output() && !obs.output_exceeded && !obs.wall_timeout) {
       obs.output_exceeded = true;
-      kill_both();
+      kill_all();
     }
     u.Reap(fds[3].revents != 0);
-    e.Reap(fds[4].revents != 0);
+    if (e_live && !evaluator_done && (fds[4].revents != 0 || evaluator_.pidfd() < 0) &&
+        evaluator_.ReapIfExited(&obs.evaluator)) {
+      evaluator_dead = true;
+    }
   }
-  // Both are reaped: their pipe ends are closed, so draining reaches EOF.
+  // U is reaped: its pipe ends are closed, so draining reaches EOF.
   Drain(out.r, [&](const char* d, size_t n) { out_capture.Add(d, n); });
   Drain(err.r, [&](const char* d, size_t n) { err_capture.Add(d, n); });
-  Drain(results.r, [&](const char* d, size_t n) {
-    if (records.size() < kMaxRecordBytes) records.append(d, n);
-  });
   if (over_output() && !obs.wall_timeout) obs.output_exceeded = true;
   SetupFailure failure;
   if (read(setup.r, &failure, sizeof failure) == sizeof failure) {
@@ -327,14 +340,14 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
                         ": " + strerror(failure.error);
   }
   obs.untrusted = u.status;
-  obs.evaluator = e.status;
   obs.untrusted_cpu_ms = (u.usage.ru_utime.tv_sec + u.usage.ru_stime.tv_sec) * 1000.0 +
                          (u.usage.ru_utime.tv_usec + u.usage.ru_stime.tv_usec) / 1000.0;
   obs.scratch_exceeded = DirectoryBytes(scratch) >= (limits.file_size_mib << 20);
-  obs.records = ParseRecords(records);
 
   ExecResult result;
   Classify(obs, &result);
+  // Anything unusual on E's side: start a fresh one for the next execution.
+  if (result.verdict != Verdict::kPass && result.verdict != Verdict::kFail) evaluator_.Stop();
   result.cpu_time_ms = obs.untrusted_cpu_ms;
   result.peak_memory_kib = u.usage.ru_maxrss;
   result.stdout_tail = out_capture.Tail();
@@ -342,6 +355,36 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   result.wall_time_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
+}
+
+ChildPlan Supervisor::BasePlan() const {
+  ChildPlan plan;
+  plan.stdin_fd = devnull_;
+  plan.stdout_fd = devnull_;
+  plan.stderr_fd = devnull_;
+  plan.drop_uid = namespaces_.can_drop_uid;
+  plan.uid = namespaces_.child_uid;
+  plan.gid = namespaces_.child_gid;
+  plan.seccomp = seccomp_.empty() ? nullptr : &seccomp_program_;
+  return plan;
+}
+
+std::string Supervisor::StartEvaluator() {
+  // E's own directory is its working directory; it has no access to the executions' scratch.
+  std::string dir = base_dir_ + "/evaluator";
+  mkdir(dir.c_str(), 0700);
+  if (namespaces_.can_drop_uid) chown(dir.c_str(), namespaces_.child_uid, namespaces_.child_gid);
+  int ruleset = landlock_ ? landlock_->BuildRuleset(dir) : -1;
+  if (landlock_ && ruleset < 0) return std::string("landlock ruleset: ") + strerror(-ruleset);
+  ChildPlan plan = BasePlan();
+  plan.scratch_dir = dir.c_str();
+  plan.cpu_seconds = RLIM_INFINITY;  // cumulative over jobs; the wall clock bounds each job
+  plan.address_space_bytes = rlim_t{4} << 30;
+  plan.file_size_bytes = rlim_t{16} << 20;
+  plan.open_files = 64;
+  std::string error = evaluator_.Start(plan, ruleset);
+  if (ruleset >= 0) close(ruleset);
+  return error;
 }
 
 }  // namespace ilf::sandbox

@@ -4,20 +4,23 @@
 //   ilf (may hold LibTorch/CUDA; never forks untrusted code)
 //     └─ ilf-sandbox helper ×N (pool.cc; Boost.Process; frames on stdin/stdout, protocol.h)
 //          single-threaded; at start: unshares user/net/ipc/uts/mount namespaces (namespaces.h),
-//          initialises the zygote interpreter (zygote.h), compiles the seccomp policy
-//          (seccomp_policy.h), opens the Landlock read-only roots (landlock.h).
-//          Per execution it creates a scratch directory and these pipes, then forks two children:
-//        ├─ U, untrusted (own pid namespace): runs the program, then answers call requests.
-//        │    fd 0 /dev/null, 1/2 capture pipes, 3 requests from E, 4 replies to E, 5 setup errors
-//        └─ E, evaluator (trusted code only): runs setup and tests; program names are proxies
-//             that forward calls to U. fd 3 requests to U, 4 replies from U, 5 result records to
-//             the helper (U has no end of this pipe), 6 setup errors.
+//          mounts a private tmpfs for scratch directories, initialises the zygote interpreter
+//          (zygote.h), compiles the seccomp policy (seccomp_policy.h), opens the Landlock
+//          read-only roots (landlock.h), and forks the evaluator:
+//        ├─ E, evaluator (evaluator.h; trusted code only; reused across executions): runs setup
+//        │    and tests; program names are proxies that forward calls to U. fd 3 control socket
+//        │    (jobs + U's pipe ends by SCM_RIGHTS), fd 4 result records to the helper (U has no
+//        │    end of this pipe). Restarted after anything abnormal and every 1000 jobs.
+//        └─ U, untrusted, forked per execution into its own pid namespace: runs the program,
+//             then answers E's call requests. fd 0 /dev/null, 1/2 capture pipes, 3 requests from
+//             E, 4 replies to E, 5 setup errors (closed before any Python runs).
 //   Both children apply the same checklist (isolation.h) before any Python runs: setsid, stdio,
-//   close every other fd, chdir scratch, rlimits, drop to uid 65534 (when root), drop
-//   capabilities, not dumpable, no_new_privs, parent-death signal, Landlock, seccomp.
-//   The helper polls the capture pipes, the result pipe and both pidfds; it kills both children
-//   (and their process groups; U's pid namespace dies with it) at the wall-clock limit or the
-//   output cap, reaps them with wait4 for rusage, measures and removes the scratch directory, and
+//   close every other fd, chdir (U: a fresh scratch dir; E: its own dir), rlimits, drop to uid
+//   65534 (when root), drop capabilities, not dumpable, no_new_privs, parent-death signal,
+//   Landlock (signals scoped to the process's own domain), seccomp.
+//   Per execution the helper polls the capture pipes, E's result pipe and the pidfds; at the
+//   wall-clock limit or the output cap it kills U (its pid namespace dies with it) and restarts
+//   E; it reaps U with wait4 for rusage, measures and removes the scratch directory, and
 //   classifies (classify.h). Nothing U writes reaches the verdict except through E's decisions.
 #pragma once
 
@@ -28,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/evaluator.h"
+#include "sandbox/isolation.h"
 #include "sandbox/landlock.h"
 #include "sandbox/namespaces.h"
 #include "sandbox/sandbox.h"
@@ -48,8 +53,12 @@ class Supervisor {
   // Runs one request; never throws (our failures become SANDBOX_ERROR).
   ExecResult Run(const ExecRequest& request);
   bool scratch_tmpfs() const { return scratch_tmpfs_; }
+  // Starts the evaluator now (the helper does this before saying hello); "" or why it failed.
+  std::string StartEvaluator();
 
  private:
+  ChildPlan BasePlan() const;  // stdio on /dev/null, uid, seccomp: what U and E share
+
   Zygote* zygote_;
   NamespaceSetup namespaces_;
   std::unique_ptr<LandlockPolicy> landlock_;
@@ -59,6 +68,7 @@ class Supervisor {
   int devnull_ = -1;
   bool scratch_tmpfs_ = false;  // base_dir_ is a tmpfs private to the helper's mount namespace
   uint64_t counter_ = 0;
+  Evaluator evaluator_{zygote_};  // after zygote_: constructed from it
 };
 
 }  // namespace ilf::sandbox

@@ -114,16 +114,9 @@ void Zygote::RunUntrusted(const std::string& program, int req_fd, int resp_fd) {
                              req_fd, resp_fd));
 }
 
-void Zygote::RunEvaluator(const std::string& setup, const std::vector<std::string>& tests,
-                          int req_fd, int resp_fd, int result_fd) {
-  PyObject* test_list = PyList_New(0);
-  for (const std::string& test : tests) {
-    PyObject* item = Text(test);
-    PyList_Append(test_list, item);
-    Py_DECREF(item);
-  }
-  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_evaluator", "NNiii",
-                             Text(setup), test_list, req_fd, resp_fd, result_fd));
+void Zygote::RunEvaluatorLoop(int control_fd, int result_fd) {
+  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_evaluator_loop", "ii",
+                             control_fd, result_fd));
 }
 
 }  // namespace ilf::sandbox

@@ -30,8 +30,8 @@ class Zygote {
 
   // In a child after isolation: runs the harness entry point and never returns (os._exit).
   [[noreturn]] void RunUntrusted(const std::string& program, int req_fd, int resp_fd);
-  [[noreturn]] void RunEvaluator(const std::string& setup, const std::vector<std::string>& tests,
-                                 int req_fd, int resp_fd, int result_fd);
+  // In the evaluator child after isolation: serves jobs from the control socket until it closes.
+  [[noreturn]] void RunEvaluatorLoop(int control_fd, int result_fd);
 
  private:
   void* harness_ = nullptr;  // PyObject* of the harness module

@@ -39,7 +39,7 @@ std::vector<ProcessInfo> Descendants() {
   for (const auto& [pid, info] : all) {
     for (pid_t p = info.first; p > 1;) {
       if (p == getpid()) {
-        result.push_back({pid, info.second});
+        result.push_back({pid, info.first, info.second});
         break;
       }
       auto it = all.find(p);

@@ -12,6 +12,7 @@ namespace ilf::sandbox::testing {
 // Every live descendant of this process (by walking /proc's parent links), with its comm name.
 struct ProcessInfo {
   pid_t pid;
+  pid_t ppid;
   std::string comm;
 };
 std::vector<ProcessInfo> Descendants();

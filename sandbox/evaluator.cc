@@ -1,0 +1,154 @@
+#include "sandbox/evaluator.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/classify.h"
+#include "sandbox/protocol.h"
+
+namespace ilf::sandbox {
+namespace {
+
+constexpr int kSetupFailedExit = 121;
+
+struct SetupFailure {
+  int step;
+  int error;
+};
+
+}  // namespace
+
+std::string Evaluator::Start(ChildPlan plan, int landlock_ruleset) {
+  Stop();
+  int control[2], results[2], setup[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) != 0) {
+    return std::string("socketpair: ") + strerror(errno);
+  }
+  if (pipe2(results, O_CLOEXEC) != 0 || pipe2(setup, O_CLOEXEC) != 0) {
+    return std::string("pipe2: ") + strerror(errno);
+  }
+  int kept[] = {control[1], results[1], setup[1], landlock_ruleset};
+  plan.kept_count = landlock_ruleset >= 0 ? 4 : 3;
+  std::copy(kept, kept + 4, plan.kept_fds);
+  plan.landlock_ruleset_fd = landlock_ruleset >= 0 ? 6 : -1;
+  zygote_->BeforeFork();
+  pid_t pid = fork();
+  if (pid == 0) {
+    zygote_->AfterForkChild();
+    prctl(PR_SET_NAME, "ilf-evaluator", 0, 0, 0);
+    SetupFailure failure{0, 0};
+    failure.step = ApplyIsolation(plan, &failure.error);
+    if (failure.step != 0) {
+      (void)!write(failure.step <= 3 ? setup[1] : 5, &failure, sizeof failure);
+      _exit(kSetupFailedExit);
+    }
+    close(5);
+    zygote_->RunEvaluatorLoop(3, 4);
+  }
+  int fork_errno = errno;
+  zygote_->AfterForkParent();
+  close(control[1]);
+  close(results[1]);
+  close(setup[1]);
+  if (pid < 0) {
+    close(control[0]), close(results[0]), close(setup[0]);
+    return std::string("fork: ") + strerror(fork_errno);
+  }
+  pid_ = pid;
+  control_fd_ = control[0];
+  result_fd_ = results[0];
+  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  fcntl(result_fd_, F_SETFL, O_NONBLOCK);
+  // The isolation steps either fail (a record arrives) or succeed (the write end closes).
+  SetupFailure failure{0, 0};
+  ssize_t n = read(setup[0], &failure, sizeof failure);
+  close(setup[0]);
+  jobs_ = 0;
+  pending_.clear();
+  if (n == sizeof failure) {
+    Stop();
+    return std::string("evaluator isolation step failed: ") + IsolationStepName(failure.step) +
+           ": " + strerror(failure.error);
+  }
+  return "";
+}
+
+void Evaluator::Stop(ChildStatus* status) {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int wstatus = 0;
+    waitpid(pid_, &wstatus, 0);
+    if (status != nullptr) {
+      status->reaped = true;
+      status->exited = WIFEXITED(wstatus);
+      status->exit_code = status->exited ? WEXITSTATUS(wstatus) : 0;
+      status->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+    }
+  }
+  for (int* fd : {&pidfd_, &control_fd_, &result_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  pid_ = -1;
+}
+
+bool Evaluator::ReapIfExited(ChildStatus* status) {
+  if (pid_ <= 0) return false;
+  int wstatus = 0;
+  if (waitpid(pid_, &wstatus, WNOHANG) != pid_) return false;
+  status->reaped = true;
+  status->exited = WIFEXITED(wstatus);
+  status->exit_code = status->exited ? WEXITSTATUS(wstatus) : 0;
+  status->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+  pid_ = -1;
+  Stop();
+  return true;
+}
+
+bool Evaluator::Submit(uint64_t id, const ExecRequest& request, int to_untrusted,
+                       int from_untrusted) {
+  nlohmann::json job = {{"id", id}, {"setup", request.setup}, {"tests", request.tests}};
+  std::string payload = job.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  uint32_t size = static_cast<uint32_t>(payload.size());
+  unsigned char header[4] = {static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
+                             static_cast<unsigned char>(size >> 16),
+                             static_cast<unsigned char>(size >> 24)};
+  iovec iov = {header, sizeof header};
+  char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  msghdr message = {};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(2 * sizeof(int));
+  int fds[2] = {to_untrusted, from_untrusted};
+  memcpy(CMSG_DATA(cmsg), fds, sizeof fds);
+  ssize_t sent;
+  do {
+    sent = sendmsg(control_fd_, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent != sizeof header) return false;
+  const char* data = payload.data();
+  size_t left = payload.size();
+  while (left > 0) {
+    ssize_t n = send(control_fd_, data, left, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  ++jobs_;
+  return true;
+}
+
+}  // namespace ilf::sandbox
