@@ -3,7 +3,8 @@
 // "Top level" is the module's own statements and the bodies of top-level compound statements (`if`,
 // `try`/`except`/`else`/`finally`, `with`, `for`, `while`, `match`), which bind module names too;
 // the bodies of functions and classes are not top level. The functions parse with tree-sitter and
-// accept any text: parts that do not parse contribute nothing. Pure and thread-safe.
+// accept any text: parts that do not parse, and a single top-level statement too large to parse
+// safely (parser.h, kMaxParseTokens), contribute nothing. Pure and thread-safe.
 #pragma once
 
 #include <optional>

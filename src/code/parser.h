@@ -19,18 +19,32 @@
 
 #include <tree_sitter/api.h>
 
+#include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace ilf::code {
 
-// A parsed Python source. Owns the TSTree and a copy of the source the node offsets refer to.
+// libtree-sitter 0.20.7 (Debian 12) corrupts its heap once a parse holds about 2^16 subtrees on its
+// stack or in one run of comments (tree-sitter issue #2134, fixed in 0.20.8): `x = ` + 70,000 `(`,
+// or 70,000 comment lines, crash it. A parse is therefore only ever given text whose TokenBound is
+// below kMaxParseTokens; larger sources are parsed in chunks (rewrite.h, ParseAsCPythonReads).
+constexpr size_t kMaxParseTokens = 30000;
+// An upper bound on the tokens tree-sitter-python can produce from `text`: its non-blank bytes
+// (every token but the zero-width indentation ones has one) plus 3 per line that has any.
+size_t TokenBound(std::string_view text);
+
+// A parsed Python source. Owns the TSTree and shares the source the node offsets refer to.
 // Movable, not copyable. Nodes obtained from it are valid as long as the Tree lives.
 class Tree {
  public:
   // Takes ownership of `tree`, which must have been parsed from `source`.
-  Tree(TSTree* tree, std::string source) : tree_(tree), source_(std::move(source)) {}
+  Tree(TSTree* tree, std::shared_ptr<const std::string> source)
+      : tree_(tree), source_(std::move(source)) {}
   ~Tree();
   Tree(const Tree&) = delete;
   Tree& operator=(const Tree&) = delete;
@@ -38,13 +52,13 @@ class Tree {
   Tree& operator=(Tree&& other) noexcept;
 
   TSNode Root() const { return ts_tree_root_node(tree_); }
-  const std::string& source() const { return source_; }
+  const std::string& source() const { return *source_; }
   // The source bytes a node spans.
   std::string_view Text(TSNode node) const;
 
  private:
   TSTree* tree_;
-  std::string source_;
+  std::shared_ptr<const std::string> source_;
 };
 
 // A tree-sitter parser set to the Python grammar. Not copyable; not thread-safe (use one per
@@ -57,7 +71,11 @@ class Parser {
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
 
-  // Parses UTF-8 Python source. Never fails on bad input (see the theory of operation above).
+  // Parses bytes [begin, end) of UTF-8 Python `source`; node offsets and rows index all of
+  // `source`. `begin` must be a line start. Never fails on bad input (see the theory of operation
+  // above); the range's TokenBound must be below kMaxParseTokens (checked: a bug otherwise).
+  Tree Parse(std::shared_ptr<const std::string> source, size_t begin, size_t end);
+  // Parses all of `source`.
   Tree Parse(std::string_view source);
 
  private:
@@ -69,6 +87,16 @@ Tree ParsePython(std::string_view source);
 
 // The grammar's tree-sitter ABI version (14 for tree-sitter-python 0.23.6).
 uint32_t PythonGrammarAbiVersion();
+
+// Tree walks. Both are iterative (a TSTreeCursor), so any nesting depth is safe, and linear in the
+// number of nodes visited (indexing children with ts_node_named_child(i) is linear per call).
+//
+// What WalkTree does after visiting a node.
+enum class Walk { kDescend, kSkipChildren, kStop };
+// Visits `root` and its descendants, named and anonymous, in pre-order (source order).
+void WalkTree(TSNode root, const std::function<Walk(TSNode)>& visit);
+// The named children of `node`, in order.
+std::vector<TSNode> NamedChildren(TSNode node);
 
 // Node helpers. `field` names come from the grammar (e.g. "name", "function", "body").
 std::string_view NodeType(TSNode node);

@@ -37,24 +37,30 @@ std::vector<Statement> SplitStatements(std::string_view source, const std::strin
                     "(top-level assert statements and the code they need)",
                     file, check.line, check.column, check.message));
   }
-  Tree tree = ParseAsCPythonReads(source);
+  ParsedSource parsed = ParseAsCPythonReads(source);
+  if (!parsed.complete) {
+    LineCounter at(source);
+    throw Error(
+        fmt::format("{}:{}: a top-level statement is too large to analyze (over {} tokens); "
+                    "hint: split it into several statements",
+                    file, at.LineOf(parsed.unparsed_offset), kMaxParseTokens));
+  }
   std::vector<Statement> statements;
   LineCounter lines(source);
-  TSNode root = tree.Root();
-  uint32_t count = ts_node_named_child_count(root);
-  for (uint32_t i = 0; i < count; ++i) {
-    TSNode node = ts_node_named_child(root, i);
-    std::string_view type = NodeType(node);
-    if (type == "comment") continue;
-    uint32_t start = ts_node_start_byte(node);
-    uint32_t end = ts_node_end_byte(node);
-    Statement statement;
-    statement.kind = type == "assert_statement" ? StatementKind::kAssert : StatementKind::kOther;
-    // Offsets index `source` itself (the rewrite keeps the length); quote the original bytes.
-    statement.text = std::string(source.substr(start, end - start));
-    statement.first_line = lines.LineOf(start);
-    statement.last_line = lines.LineOf(end > start ? end - 1 : start);
-    statements.push_back(std::move(statement));
+  for (const Tree& tree : parsed.trees) {
+    for (TSNode node : NamedChildren(tree.Root())) {
+      std::string_view type = NodeType(node);
+      if (type == "comment") continue;
+      uint32_t start = ts_node_start_byte(node);
+      uint32_t end = ts_node_end_byte(node);
+      Statement statement;
+      statement.kind = type == "assert_statement" ? StatementKind::kAssert : StatementKind::kOther;
+      // Offsets index `source` itself (the rewrite keeps the length); quote the original bytes.
+      statement.text = std::string(source.substr(start, end - start));
+      statement.first_line = lines.LineOf(start);
+      statement.last_line = lines.LineOf(end > start ? end - 1 : start);
+      statements.push_back(std::move(statement));
+    }
   }
   return statements;
 }

@@ -14,15 +14,16 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 bool IsErrorNode(TSNode node) { return NodeType(node) == "ERROR"; }
 
 // The first ERROR or MISSING node in source order; a null node when the tree has none.
-TSNode FirstErrorNode(TSNode node) {
-  if (IsErrorNode(node) || ts_node_is_missing(node)) return node;
-  if (!ts_node_has_error(node)) return TSNode{};
-  uint32_t count = ts_node_child_count(node);
-  for (uint32_t i = 0; i < count; ++i) {
-    TSNode found = FirstErrorNode(ts_node_child(node, i));
-    if (!ts_node_is_null(found)) return found;
-  }
-  return TSNode{};
+TSNode FirstErrorNode(TSNode root) {
+  TSNode found{};
+  WalkTree(root, [&found](TSNode node) {
+    if (IsErrorNode(node) || ts_node_is_missing(node)) {
+      found = node;
+      return Walk::kStop;
+    }
+    return ts_node_has_error(node) ? Walk::kDescend : Walk::kSkipChildren;
+  });
+  return found;
 }
 
 // At most 30 bytes of the first line of `text`, cut at a UTF-8 boundary, quoted.
@@ -82,21 +83,27 @@ SyntaxCheck CheckSyntax(std::string_view source) {
   }
   // CPython skips a leading UTF-8 byte order mark; tree-sitter would not.
   size_t skipped = source.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
-  // Both rewrites keep the length, so offsets into the tree are offsets into `text`.
+  // The rewrites keep the length, so offsets into the trees are offsets into `text`. A statement
+  // too large to parse safely (ParsedSource::complete) is left to the sandbox.
   std::string text = NormalizeLineBreaks(source.substr(skipped));
-  Tree tree = ParsePython(RewriteForTreeSitter(text));
+  ParsedSource parsed = ParseAsCPythonReads(text);
 
   std::optional<size_t> offset;
-  TSNode error = FirstErrorNode(tree.Root());
-  if (!ts_node_is_null(error)) {
-    size_t at = 0;
-    check.message = Describe(tree, error, &at);
-    offset = at;
-  }
-  if (auto indentation = FindIndentationError(tree, text); indentation) {
-    if (!offset || indentation->offset < *offset) {
-      check.message = indentation->message;
-      offset = indentation->offset;
+  for (const Tree& tree : parsed.trees) {
+    TSNode error = FirstErrorNode(tree.Root());
+    if (!ts_node_is_null(error)) {
+      size_t at = 0;
+      std::string message = Describe(tree, error, &at);
+      if (!offset || at < *offset) {
+        check.message = message;
+        offset = at;
+      }
+    }
+    if (auto indentation = FindIndentationError(tree, text); indentation) {
+      if (!offset || indentation->offset < *offset) {
+        check.message = indentation->message;
+        offset = indentation->offset;
+      }
     }
   }
   if (!offset) return check;

@@ -33,6 +33,14 @@ TEST(RewriteForTreeSitter, IndentationIsCountedAsCPythonDoes) {
   EXPECT_EQ(RewriteForTreeSitter(" \t  x\n"), "\r\t  x\n");
 }
 
+TEST(RewriteForTreeSitter, ColumnsBeyondWhatTreeSitterHoldsBecomeRanks) {
+  // Columns 0, 300 and 600 become 0, 1 and 2 ('\r' padding keeps the length).
+  std::string in = "if a:\n" + std::string(300, ' ') + "if b:\n" + std::string(600, ' ') + "c\n";
+  std::string expected =
+      "if a:\n" + std::string(299, '\r') + " if b:\n" + std::string(598, '\r') + "  c\n";
+  EXPECT_EQ(RewriteForTreeSitter(in), expected);
+}
+
 TEST(RewriteForTreeSitter, KeepsTheLength) {
   const char* inputs[] = {"f(1,\n  2)\n", " \t \t x = (1, # c\n\t2)\n", "'unterminated\n(\n"};
   for (const char* in : inputs) EXPECT_EQ(RewriteForTreeSitter(in).size(), std::string(in).size());

@@ -80,6 +80,23 @@ TEST(SplitStatements, SyntaxErrorNamesFileLineAndColumn) {
   }
 }
 
+TEST(SplitStatements, LargeTestFilesSplitInChunksAndHugeStatementsAreRefused) {
+  std::string tests = "import math\n";
+  for (int i = 0; i < 20000; ++i) tests += "assert f(" + std::to_string(i) + ") == 1\n";
+  std::vector<Statement> statements = SplitStatements(tests, "big.py");
+  ASSERT_EQ(statements.size(), 20001u);
+  EXPECT_EQ(statements.back().text, "assert f(19999) == 1");
+  EXPECT_EQ(statements.back().first_line, 20001);
+  std::string huge = "assert f(" + std::string(70000, '[') + std::string(70000, ']') + ")\n";
+  try {
+    SplitStatements("x = 1\n" + huge, "huge.py");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("huge.py:2: a top-level statement is too large", 0), 0u)
+        << e.what();
+  }
+}
+
 TEST(SplitStatementsData, EveryMbppTestListSplitsIntoItsAsserts) {
   ILF_DATA_OR_SKIP(path, "mbpp/mbpp.jsonl");
   int tasks = 0;

@@ -51,6 +51,39 @@ TEST(CheckSyntax, ValidPython3IsOk) {
   }
 }
 
+TEST(CheckSyntax, HugeStatementsAreLeftToTheSandbox) {
+  // libtree-sitter 0.20.7 corrupts its heap on ~2^16 nested brackets: such a statement is not
+  // parsed, so it is reported "ok" (CPython refuses over 200 levels; the sandbox reports it).
+  EXPECT_TRUE(CheckSyntax("x = " + std::string(70000, '[') + "\n").ok);
+  std::string parens = "x = " + std::string(70000, '(') + "1" + std::string(70000, ')') + "\n";
+  EXPECT_TRUE(CheckSyntax(parens).ok);
+  // Errors in the statements around it are still found.
+  EXPECT_EQ(CheckSyntax("x = 1\n" + parens + "f(a b)\n").ToString(),
+            "line 3, column 5: unexpected 'b'");
+}
+
+TEST(CheckSyntax, LargeProgramsAreCheckedInChunks) {
+  std::string program;
+  for (int i = 0; i < 20000; ++i) program += "def f" + std::to_string(i) + "(x):\n    return x\n";
+  EXPECT_TRUE(CheckSyntax(program).ok);
+  std::string broken = program + "def g()\n    pass\n" + program;
+  EXPECT_EQ(CheckSyntax(broken).ToString(), "line 40001, column 1: cannot parse 'def g()'");
+  std::string dedent = program + "def h():\n    x = 1\n  y = 2\n" + program;
+  EXPECT_EQ(CheckSyntax(dedent).ToString(),
+            "line 40003, column 3: unindent does not match any outer indentation level");
+}
+
+TEST(CheckSyntax, DeepIndentationWithinCPythonsLimitIsOk) {
+  // 99 nested blocks, 4 spaces each: columns up to 396, beyond the 255 tree-sitter can hold.
+  std::string program = "def f(x):\n";
+  for (int level = 1; level < 99; ++level) program += std::string(4 * level, ' ') + "if x:\n";
+  program += std::string(4 * 99, ' ') + "pass\n    return x\n";
+  EXPECT_EQ(CheckSyntax(program).ToString(), "ok");
+  program += "  y = 1\n";  // an unindent to no outer level is still reported
+  EXPECT_EQ(CheckSyntax(program).ToString(),
+            "line 102, column 3: unindent does not match any outer indentation level");
+}
+
 struct ErrorCase {
   const char* source;
   int line;
