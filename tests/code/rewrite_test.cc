@@ -41,6 +41,27 @@ TEST(RewriteForTreeSitter, ColumnsBeyondWhatTreeSitterHoldsBecomeRanks) {
   EXPECT_EQ(RewriteForTreeSitter(in), expected);
 }
 
+TEST(RewriteForTreeSitter, ListsWhereTopLevelStatementsMayStart) {
+  const std::string text =
+      "import a\n"       // 0
+      "# note\n"         // 9: a comment line just before a statement start
+      "def f(x,\n"       // 16
+      "y):\n"            // 25: inside brackets
+      "    pass\n"       // 29: indented
+      "if x:\n"          // 38
+      "    pass\n"       // 44
+      "else:\n"          // 53: continues the if
+      "    pass\n"       // 59
+      "@dec\n"           // 68
+      "class C: pass\n"  // 73: follows a decorator
+      "s = '''\n"        // 87
+      "not a start\n"    // 95: inside a string
+      "'''\n";           // 107
+  std::vector<size_t> starts;
+  RewriteForTreeSitter(text, &starts);
+  EXPECT_EQ(starts, (std::vector<size_t>{0, 9, 16, 38, 68, 87}));
+}
+
 TEST(RewriteForTreeSitter, KeepsTheLength) {
   const char* inputs[] = {"f(1,\n  2)\n", " \t \t x = (1, # c\n\t2)\n", "'unterminated\n(\n"};
   for (const char* in : inputs) EXPECT_EQ(RewriteForTreeSitter(in).size(), std::string(in).size());
