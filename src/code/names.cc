@@ -46,8 +46,8 @@ class Collector {
     for (TSNode child : NamedChildren(parent)) Statement(child);
   }
 
-  // Recursion here follows statement nesting, which tree-sitter-python's scanner bounds (it keeps
-  // at most a few hundred indentation levels); expressions are walked iteratively.
+  // Recursion here follows statement nesting only, which a parse of under kMaxParseTokens tokens
+  // keeps to a few thousand levels at most; expressions are walked iteratively.
   void Statement(TSNode node) {
     std::string_view type = NodeType(node);
     if (type == "function_definition") {
