@@ -1,4 +1,5 @@
-// `ilf tokenize`: text to token ids (and back) with a model directory's tokenizer. Needs no LibTorch.
+// `ilf tokenize`: text to token ids (and back) with a model directory's tokenizer. Needs no
+// LibTorch.
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -14,10 +15,10 @@ namespace ilf {
 namespace {
 
 struct TokenizeOptions {
-  std::string model_dir;     // directory with the tokenizer files
-  bool decode = false;       // ids -> text instead of text -> ids
-  bool no_special = false;   // special tokens in the text are plain text
-  bool chat = false;         // wrap text as one user message in the model's chat format
+  std::string model_dir;    // directory with the tokenizer files
+  bool decode = false;      // ids -> text instead of text -> ids
+  bool no_special = false;  // special tokens in the text are plain text
+  bool chat = false;        // wrap text as one user message in the model's chat format
 };
 
 std::string Prepare(const lm::Tokenizer& tokenizer, const TokenizeOptions& options,
@@ -27,7 +28,8 @@ std::string Prepare(const lm::Tokenizer& tokenizer, const TokenizeOptions& optio
 }
 
 std::vector<int32_t> ParseIds(const Json& value, const std::string& where) {
-  if (!value.is_array()) throw Error(where + ": expected a JSON array of token ids, got " + value.dump());
+  if (!value.is_array())
+    throw Error(where + ": expected a JSON array of token ids, got " + value.dump());
   std::vector<int32_t> ids;
   for (const Json& id : value) {
     if (!id.is_number_integer()) {
@@ -50,7 +52,8 @@ Json ProcessRecord(const lm::Tokenizer& tokenizer, const TokenizeOptions& option
   }
   const char* field = options.decode ? "ids" : "text";
   if (!record.is_object() || !record.contains(field)) {
-    throw Error(where + ": expected a JSON object with a '" + field + "' field; hint: one record "
+    throw Error(where + ": expected a JSON object with a '" + field +
+                "' field; hint: one record "
                 "per line, e.g. {\"text\": \"def f(): pass\"}");
   }
   try {
@@ -58,8 +61,8 @@ Json ProcessRecord(const lm::Tokenizer& tokenizer, const TokenizeOptions& option
       record["text"] = tokenizer.Decode(ParseIds(record["ids"], where));
     } else {
       if (!record["text"].is_string()) throw Error("'text' is not a string");
-      record["ids"] = tokenizer.Encode(Prepare(tokenizer, options, record["text"].get<std::string>()),
-                                       !options.no_special);
+      record["ids"] = tokenizer.Encode(
+          Prepare(tokenizer, options, record["text"].get<std::string>()), !options.no_special);
     }
   } catch (const Error& e) {
     throw Error(where + ": " + e.what(), e.exit_code());
@@ -70,11 +73,12 @@ Json ProcessRecord(const lm::Tokenizer& tokenizer, const TokenizeOptions& option
 }  // namespace
 
 int RunTokenize(int argc, char** argv) {
-  CLI::App app{"Token ids of text with a model's tokenizer (byte-level BPE: GPT-2, CodeGen, Qwen2), "
-               "exactly as Hugging Face's tokenizer with add_special_tokens=False. With TEXT, prints "
-               "its ids as a JSON array; without, reads JSONL records with a 'text' field on stdin "
-               "and writes each back with an added 'ids' field.",
-               "ilf tokenize"};
+  CLI::App app{
+      "Token ids of text with a model's tokenizer (byte-level BPE: GPT-2, CodeGen, Qwen2), "
+      "exactly as Hugging Face's tokenizer with add_special_tokens=False. With TEXT, prints "
+      "its ids as a JSON array; without, reads JSONL records with a 'text' field on stdin "
+      "and writes each back with an added 'ids' field.",
+      "ilf tokenize"};
   TokenizeOptions options;
   std::optional<std::string> text;
   app.add_option("--model", options.model_dir,

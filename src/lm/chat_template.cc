@@ -21,8 +21,9 @@ std::string UnescapeJinja(std::string_view text) {
   return out;
 }
 
-// A literal "<|im_start|>system\n...<|im_end|>" in the template source whose middle is plain text (no
-// quote, '+' or '{', which would mean it is built from the first message) is the default system prompt.
+// A literal "<|im_start|>system\n...<|im_end|>" in the template source whose middle is plain text
+// (no quote, '+' or '{', which would mean it is built from the first message) is the default system
+// prompt.
 std::optional<std::string> FindDefaultSystemPrompt(const std::string& jinja) {
   const std::string opening = "<|im_start|>system\\n";
   for (size_t at = jinja.find(opening); at != std::string::npos; at = jinja.find(opening, at + 1)) {
@@ -38,8 +39,10 @@ std::optional<std::string> FindDefaultSystemPrompt(const std::string& jinja) {
 }  // namespace
 
 ChatTemplate ChatTemplate::FromJinja(const std::string& jinja, const std::string& where) {
-  if (jinja.find("<|im_start|>") == std::string::npos || jinja.find("<|im_end|>") == std::string::npos) {
-    throw Error(where + ": chat_template is not in the ChatML format (<|im_start|>role ... <|im_end|>), "
+  if (jinja.find("<|im_start|>") == std::string::npos ||
+      jinja.find("<|im_end|>") == std::string::npos) {
+    throw Error(where +
+                ": chat_template is not in the ChatML format (<|im_start|>role ... <|im_end|>), "
                 "the only one ilf renders; hint: format the prompt text yourself and tokenize it");
   }
   ChatTemplate chat;

@@ -70,13 +70,13 @@ Pretokenizer::Pretokenizer(const std::string& pattern)
   std::string translated = TranslateOnigurumaPattern(pattern);
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()),
-                                  translated.size(), PCRE2_UTF | PCRE2_UCP, &error_code,
-                                  &error_offset, nullptr);
+  compiled_->code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
+                    PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
   if (compiled_->code == nullptr) {
-    throw Error("pre-tokenizer pattern '" + pattern + "' does not compile: " +
-                Pcre2Message(error_code) + " at offset " + std::to_string(error_offset) +
-                " of the translated pattern '" + translated + "'");
+    throw Error("pre-tokenizer pattern '" + pattern +
+                "' does not compile: " + Pcre2Message(error_code) + " at offset " +
+                std::to_string(error_offset) + " of the translated pattern '" + translated + "'");
   }
   compiled_->jit = pcre2_jit_compile(compiled_->code, PCRE2_JIT_COMPLETE) == 0;
 }
@@ -96,7 +96,8 @@ void Pretokenizer::Split(std::string_view text, std::vector<std::string_view>* w
   size_t search = 0;    // where the next match attempt starts
   while (search < text.size()) {
     uint32_t options = PCRE2_NO_UTF_CHECK;
-    int rc = pcre2_match(compiled_->code, subject, text.size(), search, options, match.get(), nullptr);
+    int rc =
+        pcre2_match(compiled_->code, subject, text.size(), search, options, match.get(), nullptr);
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {  // a pathological input: retry with the interpreter
       rc = pcre2_match(compiled_->code, subject, text.size(), search, options | PCRE2_NO_JIT,
                        match.get(), nullptr);

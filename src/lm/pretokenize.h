@@ -1,10 +1,11 @@
 // Pre-tokenization: the regex split and Unicode normalization that come before byte-level BPE.
 //
-// Hugging Face tokenizers split text into "words" with a regex (Oniguruma syntax) before BPE, and BPE
-// never merges across a word boundary. GPT-2 and Qwen2 differ only in that regex and in Qwen2's NFC
-// normalizer. Patterns are compiled with PCRE2 (UTF + UCP, JIT when available) after translating the
-// one Oniguruma construct whose meaning differs: `\s`, which in Oniguruma also matches U+0085 (NEL).
-// A compiled Pretokenizer is immutable and thread-safe; copying is deleted, moving is allowed.
+// Hugging Face tokenizers split text into "words" with a regex (Oniguruma syntax) before BPE, and
+// BPE never merges across a word boundary. GPT-2 and Qwen2 differ only in that regex and in Qwen2's
+// NFC normalizer. Patterns are compiled with PCRE2 (UTF + UCP, JIT when available) after
+// translating the one Oniguruma construct whose meaning differs: `\s`, which in Oniguruma also
+// matches U+0085 (NEL). A compiled Pretokenizer is immutable and thread-safe; copying is deleted,
+// moving is allowed.
 #pragma once
 
 #include <memory>
@@ -14,7 +15,8 @@
 
 namespace ilf::lm {
 
-// GPT-2's pre-tokenizer (HF ByteLevel with use_regex, also used by CodeGen, GPT-J, StarCoder's BPE).
+// GPT-2's pre-tokenizer (HF ByteLevel with use_regex, also used by CodeGen, GPT-J, StarCoder's
+// BPE).
 inline constexpr const char* kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
@@ -29,8 +31,8 @@ std::string TranslateOnigurumaPattern(std::string_view pattern);
 
 class Pretokenizer {
  public:
-  // Compiles `pattern` (Oniguruma syntax). Throws ilf::Error with PCRE2's message and offset when it
-  // does not compile.
+  // Compiles `pattern` (Oniguruma syntax). Throws ilf::Error with PCRE2's message and offset when
+  // it does not compile.
   explicit Pretokenizer(const std::string& pattern);
   ~Pretokenizer();
   Pretokenizer(Pretokenizer&&) noexcept;
@@ -39,8 +41,8 @@ class Pretokenizer {
   Pretokenizer& operator=(const Pretokenizer&) = delete;
 
   // Appends to `words` the pieces of `text`: each regex match, and any text between matches as its
-  // own piece (HF's "isolated" split). The pieces view `text`, concatenate back to it, and are never
-  // empty. `text` must be valid UTF-8 (checked by the caller; not re-checked here).
+  // own piece (HF's "isolated" split). The pieces view `text`, concatenate back to it, and are
+  // never empty. `text` must be valid UTF-8 (checked by the caller; not re-checked here).
   void Split(std::string_view text, std::vector<std::string_view>* words) const;
 
   const std::string& pattern() const { return pattern_; }

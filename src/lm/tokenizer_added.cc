@@ -6,7 +6,9 @@
 namespace ilf::lm {
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 bool IsWordByte(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -42,8 +44,8 @@ void AddedTokenMatcher::Split(std::string_view text, bool include_special,
       if (token.special && !include_special) continue;
       if (text.compare(i, token.content.size(), token.content) != 0) continue;
       size_t end = i + token.content.size();
-      if (token.single_word && ((i > 0 && IsWordByte(text[i - 1])) ||
-                                (end < text.size() && IsWordByte(text[end])))) {
+      if (token.single_word &&
+          ((i > 0 && IsWordByte(text[i - 1])) || (end < text.size() && IsWordByte(text[end])))) {
         continue;
       }
       match = &token;

@@ -1,9 +1,9 @@
 // Added tokens: special and user-added tokens that are split out of the text before
 // pre-tokenization and are never BPE-merged (Hugging Face's AddedVocabulary).
 //
-// Matching is leftmost-longest over all added tokens: at the first position where any token matches,
-// the longest one wins (so "<|im_start|>" is not cut by a shorter token that is its prefix). Immutable
-// after construction and thread-safe.
+// Matching is leftmost-longest over all added tokens: at the first position where any token
+// matches, the longest one wins (so "<|im_start|>" is not cut by a shorter token that is its
+// prefix). Immutable after construction and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +36,8 @@ class AddedTokenMatcher {
   explicit AddedTokenMatcher(std::vector<AddedToken> tokens);
 
   // Splits `text` into segments in order; their texts cover `text` except whitespace swallowed by
-  // lstrip/rstrip tokens. With `include_special` false, special tokens are not matched (their text is
-  // tokenized like any other) while non-special added tokens still are, as Hugging Face's
+  // lstrip/rstrip tokens. With `include_special` false, special tokens are not matched (their text
+  // is tokenized like any other) while non-special added tokens still are, as Hugging Face's
   // split_special_tokens does.
   void Split(std::string_view text, bool include_special, std::vector<TextSegment>* out) const;
 
@@ -49,9 +49,9 @@ class AddedTokenMatcher {
 
  private:
   std::vector<AddedToken> tokens_;
-  std::unordered_map<int32_t, size_t> by_id_;               // id -> index in tokens_
-  std::unordered_map<std::string, size_t> by_content_;      // content -> index in tokens_
-  std::vector<std::vector<size_t>> by_first_byte_ =         // byte -> indices, longest first
+  std::unordered_map<int32_t, size_t> by_id_;           // id -> index in tokens_
+  std::unordered_map<std::string, size_t> by_content_;  // content -> index in tokens_
+  std::vector<std::vector<size_t>> by_first_byte_ =     // byte -> indices, longest first
       std::vector<std::vector<size_t>>(256);
 };
 

@@ -52,7 +52,8 @@ BpeModel::BpeModel(const nlohmann::json& vocab, const std::vector<MergeRule>& me
                               spelling));
     }
     present_[id] = true;
-    // A token that is not in byte-level spelling (rare; e.g. a hand-added entry) decodes to its text.
+    // A token that is not in byte-level spelling (rare; e.g. a hand-added entry) decodes to its
+    // text.
     bytes_[id] = VocabTokenToBytes(spelling).value_or(spelling);
     by_spelling_.emplace(spelling, id);
     if (ignore_merges_) by_bytes_.emplace(bytes_[id], id);
@@ -60,9 +61,10 @@ BpeModel::BpeModel(const nlohmann::json& vocab, const std::vector<MergeRule>& me
   for (int b = 0; b < 256; ++b) {
     auto it = by_spelling_.find(ByteToVocabChars(static_cast<uint8_t>(b)));
     if (it == by_spelling_.end()) {
-      throw Error(fmt::format("{}: no token for byte 0x{:02X} (spelled '{}'); a byte-level BPE "
-                              "vocabulary has all 256; hint: is this a SentencePiece tokenizer?",
-                              vocab_where, b, ByteToVocabChars(static_cast<uint8_t>(b))));
+      throw Error(
+          fmt::format("{}: no token for byte 0x{:02X} (spelled '{}'); a byte-level BPE "
+                      "vocabulary has all 256; hint: is this a SentencePiece tokenizer?",
+                      vocab_where, b, ByteToVocabChars(static_cast<uint8_t>(b))));
     }
     byte_ids_[b] = it->second;
   }
@@ -80,9 +82,10 @@ BpeModel::BpeModel(const nlohmann::json& vocab, const std::vector<MergeRule>& me
                             std::pair{merged, static_cast<const std::string*>(nullptr)}}) {
       if (it != by_spelling_.end()) continue;
       std::string token = name ? *name : rule.left + rule.right;
-      throw Error(fmt::format("{}: merge '{} {}' uses token '{}', which is not in {}; hint: the "
-                              "merges and vocabulary files belong to different tokenizers?",
-                              where(), rule.left, rule.right, token, vocab_where));
+      throw Error(
+          fmt::format("{}: merge '{} {}' uses token '{}', which is not in {}; hint: the "
+                      "merges and vocabulary files belong to different tokenizers?",
+                      where(), rule.left, rule.right, token, vocab_where));
     }
     // Like Hugging Face, a repeated pair keeps the rank of its last occurrence.
     merges_[PairKey(left->second, right->second)] = {static_cast<int32_t>(rank), merged->second};
@@ -112,8 +115,8 @@ std::vector<BpeModel::MergeRule> BpeModel::ParseMergesTxt(const std::string& tex
       throw Error(fmt::format("{}:{}: expected two tokens separated by one space, got '{}'", path,
                               line_number, line));
     }
-    rules.push_back({std::string(line.substr(0, space)), std::string(line.substr(space + 1)),
-                     line_number});
+    rules.push_back(
+        {std::string(line.substr(0, space)), std::string(line.substr(space + 1)), line_number});
   }
   return rules;
 }

@@ -1,11 +1,12 @@
 // The byte-level BPE model: vocabulary, merge ranks and the merge loop, with a per-word cache.
 //
-// Theory of operation. Each vocabulary entry is converted once to its raw bytes (tokenizer_bytes.h).
-// A word (one pre-tokenizer piece, raw bytes) starts as one symbol per byte; the adjacent pair with
-// the lowest merge rank is merged, leftmost first on ties, until no adjacent pair has a merge. This
-// is Hugging Face tokenizers' algorithm (a min-heap of (rank, position), O(n log n) per word); merge
-// ranks live in a hash map keyed by the pair of ids. Results are cached per word in a sharded,
-// mutex-protected cache of bounded size, so Encode may run on many threads at once.
+// Theory of operation. Each vocabulary entry is converted once to its raw bytes
+// (tokenizer_bytes.h). A word (one pre-tokenizer piece, raw bytes) starts as one symbol per byte;
+// the adjacent pair with the lowest merge rank is merged, leftmost first on ties, until no adjacent
+// pair has a merge. This is Hugging Face tokenizers' algorithm (a min-heap of (rank, position), O(n
+// log n) per word); merge ranks live in a hash map keyed by the pair of ids. Results are cached per
+// word in a sharded, mutex-protected cache of bounded size, so Encode may run on many threads at
+// once.
 #pragma once
 
 #include <array>
@@ -31,11 +32,12 @@ class BpeModel {
     int line = 0;
   };
 
-  // Builds the model from `vocab` (a JSON object token -> id, byte-level spelling) and merge rules in
-  // rank order. `vocab_where` / `merges_where` name their files in errors. Throws ilf::Error when an
-  // id is negative or repeated, a merge names a token (or produces one) that is not in the vocabulary,
-  // or one of the 256 single-byte tokens is missing. With `ignore_merges`, a word that is itself a
-  // vocabulary token is emitted whole (tokenizer.json's "ignore_merges", used by Llama-3).
+  // Builds the model from `vocab` (a JSON object token -> id, byte-level spelling) and merge rules
+  // in rank order. `vocab_where` / `merges_where` name their files in errors. Throws ilf::Error
+  // when an id is negative or repeated, a merge names a token (or produces one) that is not in the
+  // vocabulary, or one of the 256 single-byte tokens is missing. With `ignore_merges`, a word that
+  // is itself a vocabulary token is emitted whole (tokenizer.json's "ignore_merges", used by
+  // Llama-3).
   BpeModel(const nlohmann::json& vocab, const std::vector<MergeRule>& merges,
            const std::string& vocab_where, const std::string& merges_where, bool ignore_merges);
 
@@ -71,7 +73,8 @@ class BpeModel {
     int32_t id;  // the merged token
   };
   static uint64_t PairKey(int32_t left, int32_t right) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
+           static_cast<uint32_t>(right);
   }
   const Merge* FindMerge(int32_t left, int32_t right) const {
     auto it = merges_.find(PairKey(left, right));

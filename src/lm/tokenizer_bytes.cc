@@ -39,9 +39,9 @@ const ByteTables& Tables() {
   return tables;
 }
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid. `maximal` receives
-// the length of the maximal invalid prefix (at least 1) when invalid, following the Unicode
-// "maximal subpart" rule that from_utf8_lossy implements.
+// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid. `maximal`
+// receives the length of the maximal invalid prefix (at least 1) when invalid, following the
+// Unicode "maximal subpart" rule that from_utf8_lossy implements.
 size_t ValidSequenceLength(std::string_view text, size_t i, size_t* maximal) {
   auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
   uint8_t first = byte(i);

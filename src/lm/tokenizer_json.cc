@@ -19,9 +19,10 @@ std::string TypeOf(const Json& json) {
 [[noreturn]] void Unsupported(const std::string& path, const std::string& what, const Json& json) {
   std::string shown = json.dump();
   if (shown.size() > 200) shown = shown.substr(0, 200) + "...";
-  throw Error(fmt::format("{}: unsupported {} {}; hint: ilf reads byte-level BPE tokenizers "
-                          "(GPT-2, Qwen2, Llama-3 style)",
-                          path, what, shown));
+  throw Error(
+      fmt::format("{}: unsupported {} {}; hint: ilf reads byte-level BPE tokenizers "
+                  "(GPT-2, Qwen2, Llama-3 style)",
+                  path, what, shown));
 }
 
 // Escapes a literal string for PCRE2.
@@ -70,7 +71,8 @@ void ReadNormalizer(const Json& json, const std::string& path, TokenizerParts* p
   if (type == "NFC") {
     parts->nfc = true;
   } else if (type == "Sequence") {
-    for (const Json& step : json.value("normalizers", Json::array())) ReadNormalizer(step, path, parts);
+    for (const Json& step : json.value("normalizers", Json::array()))
+      ReadNormalizer(step, path, parts);
   } else {
     Unsupported(path, "normalizer", json);
   }
@@ -86,9 +88,10 @@ void ReadMerges(const Json& merges, const std::string& path, TokenizerParts* par
       std::string text = merge.get<std::string>();
       size_t space = text.find(' ');
       if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
-        throw Error(fmt::format("{}: model.merges[{}] is '{}', expected two tokens separated by "
-                                "one space",
-                                path, i, text));
+        throw Error(
+            fmt::format("{}: model.merges[{}] is '{}', expected two tokens separated by "
+                        "one space",
+                        path, i, text));
       }
       rule.left = text.substr(0, space);
       rule.right = text.substr(space + 1);
@@ -97,8 +100,8 @@ void ReadMerges(const Json& merges, const std::string& path, TokenizerParts* par
       rule.left = merge[0].get<std::string>();
       rule.right = merge[1].get<std::string>();
     } else {
-      throw Error(fmt::format("{}: model.merges[{}] is {}, expected \"a b\" or [\"a\", \"b\"]", path,
-                              i, merge.dump()));
+      throw Error(fmt::format("{}: model.merges[{}] is {}, expected \"a b\" or [\"a\", \"b\"]",
+                              path, i, merge.dump()));
     }
     parts->merges.push_back(std::move(rule));
   }
@@ -108,8 +111,8 @@ void ReadMerges(const Json& merges, const std::string& path, TokenizerParts* par
 
 AddedToken ParseAddedToken(const nlohmann::json& json, int32_t id, const std::string& where) {
   if (!json.is_object() || !json.contains("content") || !json["content"].is_string()) {
-    throw Error(fmt::format("{}: added token {} needs a string 'content', got {}", where, id,
-                            json.dump()));
+    throw Error(
+        fmt::format("{}: added token {} needs a string 'content', got {}", where, id, json.dump()));
   }
   AddedToken token;
   token.id = id;
@@ -150,7 +153,8 @@ void ReadTokenizerJson(const Json& json, const std::string& path, TokenizerParts
   if (json.contains("normalizer")) ReadNormalizer(json["normalizer"], path, parts);
 
   for (const Json& token : json.value("added_tokens", Json::array())) {
-    if (!token.contains("id") || !token["id"].is_number_integer() || token["id"].get<int64_t>() < 0) {
+    if (!token.contains("id") || !token["id"].is_number_integer() ||
+        token["id"].get<int64_t>() < 0) {
       throw Error(path + ": added_tokens entry without a valid 'id': " + token.dump());
     }
     AddedToken added = ParseAddedToken(token, token["id"].get<int32_t>(), path + ": added_tokens");

@@ -27,11 +27,12 @@ struct TokenizerParts {
 // ilf::Error naming `where` when content is missing.
 AddedToken ParseAddedToken(const nlohmann::json& json, int32_t id, const std::string& where);
 
-// Fills `parts` from tokenizer.json at `path`. Supported: a BPE model (vocab, merges as "a b" strings
-// or [a, b] pairs, ignore_merges) with the ByteLevel pre-tokenizer alone or in a Sequence with Split
-// (Regex or String, behavior Isolated) and Digits pre-tokenizers; normalizer null or NFC (alone or in
-// a Sequence). Anything else (SentencePiece-style Metaspace, prefix spaces, other normalizers) throws
-// ilf::Error naming the file and the setting, since silently ignoring it would give wrong ids.
+// Fills `parts` from tokenizer.json at `path`. Supported: a BPE model (vocab, merges as "a b"
+// strings or [a, b] pairs, ignore_merges) with the ByteLevel pre-tokenizer alone or in a Sequence
+// with Split (Regex or String, behavior Isolated) and Digits pre-tokenizers; normalizer null or NFC
+// (alone or in a Sequence). Anything else (SentencePiece-style Metaspace, prefix spaces, other
+// normalizers) throws ilf::Error naming the file and the setting, since silently ignoring it would
+// give wrong ids.
 void ReadTokenizerJson(const nlohmann::json& json, const std::string& path, TokenizerParts* parts);
 
 }  // namespace ilf::lm

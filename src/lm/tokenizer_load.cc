@@ -164,12 +164,14 @@ Tokenizer TokenizerLoader::Load() {
 void TokenizerLoader::ReadVocabAndMerges(const std::string& family, TokenizerParts* parts) const {
   for (const char* name : {"vocab.json", "merges.txt"}) {
     if (!fs::exists(PathOf(name))) {
-      throw Error("'" + PathOf(name) + "' not found; hint: a tokenizer directory holds "
+      throw Error("'" + PathOf(name) +
+                  "' not found; hint: a tokenizer directory holds "
                   "tokenizer.json, or vocab.json + merges.txt (with tokenizer_config.json)");
     }
   }
   if (family.empty()) {
-    throw Error("cannot tell which pre-tokenizer the tokenizer in '" + dir_ + "' uses: no "
+    throw Error("cannot tell which pre-tokenizer the tokenizer in '" + dir_ +
+                "' uses: no "
                 "tokenizer.json, and neither tokenizer_config.json 'tokenizer_class' nor "
                 "config.json 'model_type' names a known family (GPT2Tokenizer, CodeGenTokenizer, "
                 "Qwen2Tokenizer / gpt2, codegen, gptj, gpt_neo, qwen2, qwen3); hint: add "
@@ -220,7 +222,8 @@ std::optional<int32_t> TokenizerLoader::ResolveSpecial(const char* key, const ch
     token.special = true;
     return token.id;
   }
-  // Like transformers, a special token that is a vocabulary entry becomes an added (split-out) token.
+  // Like transformers, a special token that is a vocabulary entry becomes an added (split-out)
+  // token.
   if (std::optional<int32_t> id = bpe.TokenId(*text)) {
     AddedToken token;
     token.id = *id;
@@ -230,7 +233,8 @@ std::optional<int32_t> TokenizerLoader::ResolveSpecial(const char* key, const ch
     return id;
   }
   if (!configured) return std::nullopt;
-  throw Error(where + " is '" + *text + "', which is neither an added token nor in the "
+  throw Error(where + " is '" + *text +
+              "', which is neither an added token nor in the "
               "vocabulary; hint: list it in added_tokens_decoder with its id");
 }
 
@@ -250,9 +254,9 @@ void TokenizerLoader::ReadChatTemplate(Tokenizer* tokenizer) const {
     jinja = ReadFile(where);
   }
   if (!jinja) {
-    tokenizer->chat_template_error_ =
-        "the tokenizer in '" + dir_ + "' has no chat_template (a base model?); hint: format the "
-        "prompt text yourself";
+    tokenizer->chat_template_error_ = "the tokenizer in '" + dir_ +
+                                      "' has no chat_template (a base model?); hint: format the "
+                                      "prompt text yourself";
     return;
   }
   try {

@@ -23,7 +23,8 @@ class TokenizeCli : public ::testing::Test {
  protected:
   void SetUp() override {
     model_ = testing::FindData("tokenizers/qwen2.5-coder-0.5b-instruct");
-    if (model_.empty()) GTEST_SKIP() << "tokenizers/qwen2.5-coder-0.5b-instruct not under ILF_DATA_DIR";
+    if (model_.empty())
+      GTEST_SKIP() << "tokenizers/qwen2.5-coder-0.5b-instruct not under ILF_DATA_DIR";
   }
   // Runs `ilf tokenize --model MODEL ARGS` with `input` on stdin; stderr joins the output.
   testing::CommandResult Tokenize(const std::string& args, const std::string& input = "") {
@@ -44,7 +45,8 @@ TEST_F(TokenizeCli, TextArgumentPrintsIdsAsJson) {
   EXPECT_EQ(result.output.find("151643"), std::string::npos) << result.output;
   result = Tokenize("--chat " + Quote("Hi"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(result.output.rfind("[151644,8948,198,", 0), 0u) << result.output;  // <|im_start|>system
+  EXPECT_EQ(result.output.rfind("[151644,8948,198,", 0), 0u)
+      << result.output;  // <|im_start|>system
 }
 
 TEST_F(TokenizeCli, JsonlOnStdinGetsIdsPerRecord) {
@@ -80,10 +82,12 @@ TEST_F(TokenizeCli, ErrorsNameTheLineOrId) {
   EXPECT_NE(result.output.find("stdin:2: not valid JSON"), std::string::npos) << result.output;
   result = Tokenize("--decode '[9707, 999999]'");
   EXPECT_EQ(result.exit_code, kExitUsage) << result.output;
-  EXPECT_NE(result.output.find("cannot decode token id 999999"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("cannot decode token id 999999"), std::string::npos)
+      << result.output;
   result = testing::RunCommand(testing::IlfBinary() + " tokenize --model /nonexistent x 2>&1");
   EXPECT_EQ(result.exit_code, kExitUsage) << result.output;
-  EXPECT_NE(result.output.find("'/nonexistent' does not exist"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("'/nonexistent' does not exist"), std::string::npos)
+      << result.output;
 }
 
 }  // namespace

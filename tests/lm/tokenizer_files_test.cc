@@ -58,7 +58,7 @@ class SmallTokenizer : public ::testing::Test {
 TEST_F(SmallTokenizer, MergesApplyInRankOrder) {
   WriteAll();
   Tokenizer t = Tokenizer::Load(scratch_.path());
-  EXPECT_EQ(t.Encode("abc"), (std::vector<int32_t>{257}));      // a b -> ab, then ab c
+  EXPECT_EQ(t.Encode("abc"), (std::vector<int32_t>{257}));  // a b -> ab, then ab c
   EXPECT_EQ(t.Encode("bc"), (std::vector<int32_t>{258}));
   EXPECT_EQ(t.Encode("abd"), (std::vector<int32_t>{256, 'd'}));
   EXPECT_EQ(t.Encode("ab ab"), (std::vector<int32_t>{256, ' ', 256}));  // no merge across words
@@ -131,8 +131,10 @@ TEST_F(SmallTokenizer, TokenizerJsonWithSplitRegexAndNfc) {
       {"pre_tokenizer",
        {{"type", "Sequence"},
         {"pretokenizers",
-         {{{"type", "Split"}, {"pattern", {{"Regex", "\\p{L}+|\\s+|[^\\s\\p{L}]+"}}},
-           {"behavior", "Isolated"}, {"invert", false}},
+         {{{"type", "Split"},
+           {"pattern", {{"Regex", "\\p{L}+|\\s+|[^\\s\\p{L}]+"}}},
+           {"behavior", "Isolated"},
+           {"invert", false}},
           {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}},
       {"added_tokens", {{{"id", 300}, {"content", "<x>"}, {"special", true}}}}};
   scratch_.Write("tokenizer.json", json.dump());

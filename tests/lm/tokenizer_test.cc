@@ -127,7 +127,6 @@ TEST(TokenizerGolden, QwenMatchesLlamaCppVectors) {
   ExpectLlamaCppVectors(model, vectors + "/ggml-vocab-qwen2.gguf");
 }
 
-
 class QwenTokenizer : public ::testing::Test {
  protected:
   // Loaded once for the suite (about half a second).
@@ -138,8 +137,8 @@ class QwenTokenizer : public ::testing::Test {
   static void TearDownTestSuite() { delete tokenizer_; }
   void SetUp() override {
     if (tokenizer_ == nullptr) {
-      GTEST_SKIP() << "tokenizers/qwen2.5-coder-0.5b-instruct not under ILF_DATA_DIR ("
-                   << DataDir() << ")";
+      GTEST_SKIP() << "tokenizers/qwen2.5-coder-0.5b-instruct not under ILF_DATA_DIR (" << DataDir()
+                   << ")";
     }
   }
   static const Tokenizer* tokenizer_;
@@ -172,6 +171,9 @@ TEST_F(QwenTokenizer, SpecialTokensSplitOutUnlessDisallowed) {
   EXPECT_EQ(t.Decode(plain), "text<|endoftext|>more");
   // Non-special added tokens are matched either way, as in Hugging Face.
   EXPECT_EQ(t.Encode("<|fim_prefix|>", false), (std::vector<int32_t>{151659}));
+  std::vector<int32_t> chat = t.Encode("<|im_start|>user\nHi<|im_end|><|fim_pad|>");
+  EXPECT_EQ(t.Decode(chat, /*skip_special=*/true), "user\nHi<|fim_pad|>");  // fim_pad: not special
+  EXPECT_EQ(t.Decode(chat), "<|im_start|>user\nHi<|im_end|><|fim_pad|>");
 }
 
 TEST_F(QwenTokenizer, ChatTemplateAddsDefaultSystemPrompt) {
@@ -180,14 +182,15 @@ TEST_F(QwenTokenizer, ChatTemplateAddsDefaultSystemPrompt) {
             "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
             "assistant.<|im_end|>\n<|im_start|>user\nWrite a function.<|im_end|>\n"
             "<|im_start|>assistant\n");
-  EXPECT_EQ(t.ApplyChatTemplate({{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello"}},
-                                false),
-            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
-            "<|im_start|>assistant\nHello<|im_end|>\n");
+  EXPECT_EQ(
+      t.ApplyChatTemplate({{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello"}}, false),
+      "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+      "<|im_start|>assistant\nHello<|im_end|>\n");
   EXPECT_THROW(t.ApplyChatTemplate({{"tool", "{}"}}, true), Error);
   std::vector<int32_t> ids = t.Encode(t.ApplyChatTemplate({{"user", "Hi"}}, true));
   EXPECT_EQ(ids.front(), 151644);
-  EXPECT_EQ(std::vector<int32_t>(ids.end() - 3, ids.end()), (std::vector<int32_t>{151644, 77091, 198}));
+  EXPECT_EQ(std::vector<int32_t>(ids.end() - 3, ids.end()),
+            (std::vector<int32_t>{151644, 77091, 198}));
 }
 
 TEST_F(QwenTokenizer, DecodeRepairsCutCharactersAndRejectsUnknownIds) {
