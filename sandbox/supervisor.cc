@@ -178,6 +178,7 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
 }
 
 Supervisor::~Supervisor() {
+  if (scratch_ruleset_ >= 0) close(scratch_ruleset_);
   if (scratch_tmpfs_) umount2(base_dir_.c_str(), MNT_DETACH);
   std::error_code ec;
   std::filesystem::remove_all(base_dir_, ec);
@@ -193,29 +194,22 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     if (!error.empty()) return SandboxFailure(error);
   }
   const uint64_t id = counter_++;
-  std::string scratch = base_dir_ + "/e" + std::to_string(id);
-  if (mkdir(scratch.c_str(), 0700) != 0) {
-    return SandboxFailure("mkdir " + scratch + ": " + strerror(errno));
+  // The scratch directory and its Landlock ruleset are made once and reused: executions on one
+  // helper are sequential, and the directory is emptied after each (or replaced if it cannot be).
+  if (scratch_ruleset_ < -1 || scratch_dir_.empty()) {
+    std::string error = PrepareScratch();
+    if (!error.empty()) return SandboxFailure(error);
   }
-  if (namespaces_.can_drop_uid && chown(scratch.c_str(), namespaces_.child_uid,
-                                        namespaces_.child_gid) != 0) {
-    return SandboxFailure("chown " + scratch + ": " + strerror(errno));
-  }
-  struct ScratchRemover {
-    std::string path;
-    ~ScratchRemover() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } remover{scratch};
+  const std::string& scratch = scratch_dir_;
+  struct ScratchCleaner {
+    Supervisor* self;
+    ~ScratchCleaner() { self->CleanScratch(); }
+  } cleaner{this};
   Pipe calls, replies, out, err, setup;
   if (!calls.ok() || !replies.ok() || !out.ok() || !err.ok() || !setup.ok()) {
     return SandboxFailure(std::string("pipe2: ") + strerror(errno));
   }
-  int ruleset = landlock_ ? landlock_->BuildRuleset(scratch) : -1;
-  if (landlock_ && ruleset < 0) {
-    return SandboxFailure(std::string("landlock ruleset: ") + strerror(-ruleset));
-  }
+  const int ruleset = scratch_ruleset_;
   ChildPlan plan = BasePlan();
   plan.stdout_fd = out.w;
   plan.stderr_fd = err.w;
@@ -237,7 +231,6 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   if (u.pid == 0) UntrustedMain(zygote_, plan, setup.w, request);
   int fork_errno = errno;
   zygote_->AfterForkParent();
-  if (ruleset >= 0) close(ruleset);
   calls.CloseRead(), replies.CloseWrite(), out.CloseWrite(), err.CloseWrite(), setup.CloseWrite();
   if (u.pid < 0) return SandboxFailure(std::string("fork: ") + strerror(fork_errno));
   u.pidfd = static_cast<int>(syscall(SYS_pidfd_open, u.pid, 0));
@@ -346,8 +339,9 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
 
   ExecResult result;
   Classify(obs, &result);
-  // Anything unusual on E's side: start a fresh one for the next execution.
-  if (result.verdict != Verdict::kPass && result.verdict != Verdict::kFail) evaluator_.Stop();
+  // Our own fault may have left E in a bad state: start a fresh one for the next execution.
+  // (Limits already stopped it; program errors and blocked calls leave E untouched.)
+  if (result.verdict == Verdict::kSandboxError) evaluator_.Stop();
   result.cpu_time_ms = obs.untrusted_cpu_ms;
   result.peak_memory_kib = u.usage.ru_maxrss;
   result.stdout_tail = out_capture.Tail();
@@ -355,6 +349,48 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   result.wall_time_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
+}
+
+std::string Supervisor::PrepareScratch() {
+  if (scratch_ruleset_ >= 0) close(scratch_ruleset_);
+  scratch_ruleset_ = -1;
+  scratch_dir_ = base_dir_ + "/scratch" + std::to_string(scratch_generation_++);
+  if (mkdir(scratch_dir_.c_str(), 0700) != 0) {
+    std::string error = "mkdir " + scratch_dir_ + ": " + strerror(errno);
+    scratch_dir_.clear();
+    return error;
+  }
+  if (namespaces_.can_drop_uid && chown(scratch_dir_.c_str(), namespaces_.child_uid,
+                                        namespaces_.child_gid) != 0) {
+    return "chown " + scratch_dir_ + ": " + strerror(errno);
+  }
+  if (landlock_) {
+    int ruleset = landlock_->BuildRuleset(scratch_dir_);
+    if (ruleset < 0) {
+      scratch_ruleset_ = -2;  // retry next time
+      return std::string("landlock ruleset: ") + strerror(-ruleset);
+    }
+    scratch_ruleset_ = ruleset;
+  }
+  return "";
+}
+
+void Supervisor::CleanScratch() {
+  std::error_code ec;
+  bool clean = true;
+  for (auto it = std::filesystem::directory_iterator(scratch_dir_, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::error_code remove_ec;
+    std::filesystem::remove_all(it->path(), remove_ec);
+    clean = clean && !remove_ec;
+  }
+  struct stat st;
+  clean = clean && !ec && lstat(scratch_dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+          (st.st_mode & 07777) == 0700;
+  if (!clean) {  // the program changed it in a way we cannot undo: use a new one next time
+    std::filesystem::remove_all(scratch_dir_, ec);
+    scratch_dir_.clear();
+  }
 }
 
 ChildPlan Supervisor::BasePlan() const {

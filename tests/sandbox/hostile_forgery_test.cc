@@ -169,5 +169,18 @@ TEST_F(HostileTest, NoFileOutsideTheScratchDirectory) {
   EXPECT_NE(r.stdout_tail.find("inside fine"), std::string::npos) << r.stdout_tail;
 }
 
+TEST_F(HostileTest, ScratchDirectoryIsFreshForEachExecution) {
+  ExecResult first = Run("import os\nopen('left.txt', 'w').write('x')\nos.mkdir('sub')\n"
+                         "os.chmod('sub', 0)\nos.chmod('.', 0o777)\n"
+                         "def add(a, b):\n    return 0\n",
+                         Tests());
+  EXPECT_EQ(first.verdict, Verdict::kFail) << Describe(first);
+  for (int i = 0; i < 4; ++i) {  // both helpers
+    ExecResult next = Run("import os\ndef add(a, b):\n    return sorted(os.listdir('.'))\n",
+                          {"assert add(1, 2) == ['left.txt', 'sub']"});
+    EXPECT_EQ(next.verdict, Verdict::kFail) << Describe(next);
+  }
+}
+
 }  // namespace
 }  // namespace ilf::sandbox::testing
