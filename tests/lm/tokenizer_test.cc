@@ -69,6 +69,8 @@ void ExpectGoldenParity(const std::string& model, const std::string& golden_name
   EXPECT_EQ(wrong_ids, 0) << "strings with ids different from Hugging Face's";
   EXPECT_EQ(wrong_text, 0) << "strings that do not decode back";
   EXPECT_LE(lossy, 1);
+  // Hugging Face-level speed: well under a second here; a generous bound for loaded machines.
+  EXPECT_LT(seconds, 5.0) << "encoding + decoding 6,766 strings took too long";
   std::printf("%s: %zu strings encoded+decoded in %.3f s (%.0f strings/s)\n", golden_name.c_str(),
               cases.size(), seconds, cases.size() / seconds);
 }
