@@ -43,8 +43,16 @@ class Helper {
     from_ = dup(from_child.native_source());
   }
   ~Helper() {
+    // Closing its stdin asks the helper to clean up (scratch base, evaluator) and exit; it
+    // closes its stdout when it does. A helper that does not within a second is killed.
     if (to_ >= 0) close(to_);
-    if (from_ >= 0) close(from_);
+    if (from_ >= 0) {
+      pollfd fd = {from_, POLLIN, 0};
+      char byte;
+      while (poll(&fd, 1, 1000) > 0 && read(from_, &byte, 1) > 0) {
+      }
+      close(from_);
+    }
     std::error_code ec;
     if (child_.valid() && child_.running(ec)) child_.terminate(ec);
     if (child_.valid()) child_.wait(ec);

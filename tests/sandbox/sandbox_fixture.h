@@ -20,7 +20,7 @@ class SandboxTest : public ::testing::Test {
     if (!sandbox_) {
       SandboxOptions options;
       options.workers = 2;
-      sandbox_ = new Sandbox(options);
+      sandbox_ = std::make_unique<Sandbox>(options);
     }
   }
   // Runs `program` with the given tests and a short default time limit.
@@ -36,7 +36,8 @@ class SandboxTest : public ::testing::Test {
   }
 
  private:
-  static inline Sandbox* sandbox_ = nullptr;  // lives until the process exits
+  // Lives until the process exits; its destructor lets the helpers clean up.
+  static inline std::unique_ptr<Sandbox> sandbox_;
 };
 
 // Prints the whole result when an expectation about it fails.
