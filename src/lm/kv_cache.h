@@ -2,8 +2,8 @@
 //
 // The model writes the keys/values of the T new positions into [length, length + T) in place and
 // attends over the view [0, length + T); the model calls Advance(T) once every layer has stored.
-// Nothing is reallocated per decoding step. All rows share one
-// length; left padding keeps prompts right-aligned so that holds. Not thread-safe.
+// Nothing is reallocated per decoding step. All rows share one length; left padding keeps prompts
+// right-aligned so that holds. Not thread-safe.
 #pragma once
 
 #include <torch/types.h>
