@@ -123,6 +123,19 @@ TEST_F(HostileTest, RawForkPtraceAndX32SyscallsAreKilled) {
   }
 }
 
+TEST_F(HostileTest, I386SystemCallEntryIsKilled) {
+  // mov eax, 20 (i386 getpid); int 0x80; ret -- from an executable page made with mmap.
+  ExecResult r = RunLimited("import ctypes, mmap\n"
+                            "def f(x):\n"
+                            "    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE"
+                            " | mmap.PROT_EXEC)\n"
+                            "    page.write(b'\\xb8\\x14\\x00\\x00\\x00\\xcd\\x80\\xc3')\n"
+                            "    address = ctypes.addressof(ctypes.c_char.from_buffer(page))\n"
+                            "    return ctypes.CFUNCTYPE(ctypes.c_int)(address)()\n",
+                            kTests, 5000);
+  EXPECT_EQ(r.verdict, Verdict::kBlocked) << Describe(r);
+}
+
 TEST_F(HostileTest, SocketsRaiseInsteadOfHanging) {
   std::string port = std::to_string(listener_.port());
   ExecResult r = RunLimited(

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <set>
+
+#include "tests/sandbox/host_facts.h"
 #include "tests/sandbox/sandbox_fixture.h"
 
 namespace ilf::sandbox::testing {
@@ -149,6 +154,35 @@ TEST_F(SandboxTest, RunAllKeepsRequestOrder) {
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(results[i].verdict, i == 3 ? Verdict::kPass : Verdict::kFail) << i;
   }
+}
+
+TEST(SandboxPoolTest, HelperCrashIsASandboxErrorAndThePoolRecovers) {
+  auto helpers = [] {
+    std::set<pid_t> pids;
+    for (const ProcessInfo& p : Descendants()) {
+      if (p.comm == "ilf-sandbox") pids.insert(p.pid);
+    }
+    return pids;
+  };
+  const std::set<pid_t> others = helpers();  // other tests' sandbox, if any
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  ExecRequest request;
+  request.program = "def f():\n    return 1\n";
+  request.tests = {"assert f() == 1"};
+  ASSERT_EQ(sandbox.Run(request).verdict, Verdict::kPass);
+  std::set<pid_t> before;
+  for (pid_t pid : helpers()) {
+    if (others.count(pid) == 0) before.insert(pid), kill(pid, SIGKILL);
+  }
+  ASSERT_EQ(before.size(), 1u);
+  ExecResult crashed = sandbox.Run(request);
+  EXPECT_EQ(crashed.verdict, Verdict::kSandboxError) << Describe(crashed);
+  EXPECT_EQ(sandbox.Run(request).verdict, Verdict::kPass);
+  std::set<pid_t> after = helpers();
+  EXPECT_EQ(after.size(), others.size() + 1) << "one new helper replaces the dead one";
+  for (pid_t pid : before) EXPECT_EQ(after.count(pid), 0u);
 }
 
 }  // namespace
