@@ -77,6 +77,9 @@ class Tokenizer {
   // Id of a token by its text: an added token's content ("<|im_end|>") or a vocabulary token's
   // byte-level spelling ("Ġworld").
   std::optional<int32_t> TokenId(std::string_view token) const;
+  // Whether Decode accepts `id`: a vocabulary or added token. A model's padded embedding rows
+  // (ids in [vocab_size(), model vocab)) are not; sampling from an untrained model can produce them.
+  bool HasId(int32_t id) const { return bpe_.Contains(id) || added_.Find(id) != nullptr; }
   // Whether `id` is a special added token (eos, pad, chat markers).
   bool IsSpecial(int32_t id) const;
   const std::vector<AddedToken>& added_tokens() const { return added_.tokens(); }

@@ -211,6 +211,8 @@ TEST_F(QwenTokenizer, DecodeRepairsCutCharactersAndRejectsUnknownIds) {
     EXPECT_NE(std::string(e.what()).find("position 1"), std::string::npos) << e.what();
   }
   EXPECT_THROW(t.Decode({-1}), Error);
+  EXPECT_TRUE(t.HasId(0) && t.HasId(151664));
+  EXPECT_FALSE(t.HasId(151665) || t.HasId(151935) || t.HasId(-1));
   EXPECT_THROW(t.Encode("bad \xC3( utf-8"), Error);
 }
 
