@@ -1,0 +1,52 @@
+// One optimizer step of finetuning, and the validation loss: the numeric core that the trainer loop
+// and the golden tests share.
+//
+// Loss normalisation: the loss of a step is the sum of next-token cross-entropies over every target
+// token of its micro-batches divided by their total target-token count, so splitting an effective
+// batch into micro-batches (gradient accumulation) changes nothing but rounding. For one sequence
+// this is exactly Hugging Face's mean loss with labels (-100 masked, shifted by one).
+//
+// Precision: on CUDA with bf16 the forward and backward run under autocast (bfloat16 matrix
+// products) while the parameters, gradients and AdamW moments stay float32 (master weights). On the
+// CPU everything is float32.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "src/lm/causal_lm.h"
+#include "src/lm/train/batching.h"
+#include "src/lm/train/lora.h"
+#include "src/lm/train/optim.h"
+
+namespace ilf::lm {
+
+struct ComputeOptions {
+  torch::Device device = torch::kCPU;  // where the model lives; batches are moved there
+  bool bf16_autocast = false;          // CUDA only: bfloat16 compute, float32 master weights
+  LoraAdapters* lora = nullptr;        // when set, Apply() runs before each forward (not owned)
+};
+
+struct StepStats {
+  double loss = 0.0;          // mean next-token loss over the step's target tokens
+  double grad_norm = 0.0;     // global L2 norm of the gradients before clipping
+  int64_t tokens = 0;         // real tokens processed
+  int64_t target_tokens = 0;  // tokens in the loss
+};
+
+// Logits [B, T, V] of a batch with autograd (autocast and LoRA as configured).
+torch::Tensor TrainLogits(CausalLmImpl& model, const Batch& batch, const ComputeOptions& compute);
+
+// Forward+backward over `micro_batches`, clipping to max_grad_norm (0 = no clipping), one AdamW
+// update at `lr`, grads cleared. The optimizer holds the trainable parameters.
+StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches, AdamW& optimizer,
+                    double lr, double max_grad_norm, const ComputeOptions& compute);
+
+// Mean next-token loss over the target tokens of `examples`, without gradients, in eval mode
+// (restores the previous mode). NaN when there are no examples.
+double EvalLoss(CausalLmImpl& model, const std::vector<TrainExample>& examples,
+                int64_t batch_size, int64_t pad_token_id, const ComputeOptions& compute);
+
+}  // namespace ilf::lm
