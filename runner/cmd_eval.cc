@@ -58,7 +58,7 @@ int RunEval(int argc, char** argv) {
                "Writes DIR/results.jsonl (one record per sample) and DIR/summary.json.",
                "ilf eval"};
   std::string suite_spec, samples_path, out_dir, ks_text = "1,10,100", field, mode = "auto";
-  bool reference = false, json = false, per_task = false, allow_weaker = false;
+  bool reference = false, json = false, per_task = false, allow_weaker = false, no_extract = false;
   int workers = 0;
   int64_t time_limit_ms = 0, memory_limit_mib = 0;
   app.add_option("--suite", suite_spec, "NAME[:SPLIT] or MANIFEST.json[:SPLIT] (see `ilf suites`)")->required();
@@ -72,6 +72,8 @@ int RunEval(int argc, char** argv) {
                                     "prompt + text), completion, prompt+completion")
       ->check(CLI::IsMember({"auto", "completion", "prompt+completion"}))
       ->capture_default_str();
+  app.add_flag("--no-extract", no_extract, "run the text as written (default: unwrap Markdown fences and "
+                                          "[BEGIN]/[DONE] markers around the program)");
   app.add_option("--time-limit-ms", time_limit_ms, "wall and CPU limit per sample in milliseconds "
                                                    "(default: the suite's, 10000 for MBPP/HumanEval)");
   app.add_option("--memory-limit-mib", memory_limit_mib, "address-space limit per sample in MiB (default 1024)");
@@ -89,6 +91,7 @@ int RunEval(int argc, char** argv) {
   options.program_mode = mode == "completion"          ? tasks::ProgramMode::kCompletion
                          : mode == "prompt+completion" ? tasks::ProgramMode::kPromptPlusCompletion
                                                        : tasks::ProgramMode::kAuto;
+  options.extract_code = !no_extract;
   if (time_limit_ms > 0) options.time_limit_ms = time_limit_ms;
   if (memory_limit_mib > 0) options.memory_limit_mib = memory_limit_mib;
   if (out_dir.empty()) out_dir = DefaultOutDir(samples_path, suite_spec);
@@ -120,7 +123,7 @@ int RunEval(int argc, char** argv) {
   summary["samples_file"] = reference ? "reference" : samples_path;
   summary["isolation"] = sandbox.isolation().ToJson();
   Json config{{"suite", suite_spec}, {"samples", summary["samples_file"]}, {"k", options.ks}, {"field", field},
-              {"program", mode}, {"time_limit_ms", time_limit_ms}, {"memory_limit_mib", memory_limit_mib}};
+              {"program", mode}, {"extract", !no_extract}, {"time_limit_ms", time_limit_ms}, {"memory_limit_mib", memory_limit_mib}};
   summary["config"] = config;
   std::string hash = HashJson(config);
   // Both files are written to temporaries first; neither appears unless both are complete.

@@ -1,6 +1,5 @@
 // The built-in suites, each read from its original release file (see ../shared/data/*/README.md).
-#include <cctype>
-
+#include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
@@ -56,13 +55,13 @@ std::string Join(const std::vector<std::string>& lines) {
 void FinishTask(Task& task) {
   task.number = TaskNumber(task.task_id);
   if (task.entry_point.empty() && !task.tests.empty()) {
-    task.entry_point = GuessEntryPoint(task.reference, task.tests.front());
+    task.entry_point = code::FindEntryPoint(task.reference, task.tests.front()).value_or("");
   }
 }
 
 Suite LoadMbpp() {
   Suite suite{"mbpp", "MBPP (Austin et al. 2021), 974 tasks, 3 asserts each (+ challenge tests)",
-              DataPath("mbpp/mbpp.jsonl"), {}, MbppSplits(true), PromptStyle::kChen, {}, {"Mbpp/"}};
+              DataPath("mbpp/mbpp.jsonl"), {}, MbppSplits(true), PromptStyle::kChen, {}, {"Mbpp/"}, true};
   for (const JsonlRecord& record : ReadJsonl(suite.source)) {
     Task task;
     task.task_id = IdOf(record);
@@ -82,7 +81,8 @@ Suite LoadMbpp() {
 
 Suite LoadMbppSanitized() {
   Suite suite{"mbpp-sanitized", "sanitized MBPP (Austin et al. 2021), 427 hand-verified tasks",
-              DataPath("mbpp/sanitized-mbpp.json"), {}, MbppSplits(false), PromptStyle::kChen, {}, {"Mbpp/"}};
+              DataPath("mbpp/sanitized-mbpp.json"), {}, MbppSplits(false), PromptStyle::kChen, {}, {"Mbpp/"},
+              true};
   Json all;
   try {
     all = Json::parse(ReadFile(suite.source));
@@ -214,35 +214,6 @@ Suite LoadBuiltinSuite(const std::string& name) {
   for (const BuiltinSuiteInfo& info : BuiltinSuites()) known += (known.empty() ? "" : ", ") + info.name;
   throw Error("unknown suite '" + name + "' (built-in: " + known +
               "; or give the path of a suite manifest, see tasks/examples/)");
-}
-
-std::string GuessEntryPoint(const std::string& code, const std::string& test) {
-  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  auto called_in_test = [&](const std::string& name) {
-    for (size_t pos = test.find(name); pos != std::string::npos; pos = test.find(name, pos + 1)) {
-      bool starts = pos == 0 || !is_word(test[pos - 1]);
-      size_t after = pos + name.size();
-      while (after < test.size() && test[after] == ' ') ++after;
-      if (starts && after < test.size() && test[after] == '(') return true;
-    }
-    return false;
-  };
-  std::string entry;
-  size_t line_start = 0;
-  while (line_start < code.size()) {
-    size_t line_end = code.find('\n', line_start);
-    if (line_end == std::string::npos) line_end = code.size();
-    size_t p = code.find_first_not_of(" \t", line_start);
-    if (p < line_end && code.compare(p, 4, "def ") == 0) {
-      p = code.find_first_not_of(" \t", p + 4);
-      size_t q = p;
-      while (q < line_end && is_word(code[q])) ++q;
-      std::string name = code.substr(p, q - p);
-      if (!name.empty() && called_in_test(name)) entry = name;
-    }
-    line_start = line_end + 1;
-  }
-  return entry;
 }
 
 }  // namespace ilf::tasks

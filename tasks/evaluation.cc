@@ -6,24 +6,15 @@
 #include <set>
 
 #include "src/core/error.h"
+#include "src/code/extract.h"
+#include "src/code/names.h"
 #include "src/code/syntax.h"
 #include "src/core/progress.h"
+#include "tasks/approx.h"
 #include "tasks/prompts.h"
 
 namespace ilf::tasks {
 namespace {
-
-bool DefinesAtTopLevel(const std::string& code, const std::string& name) {
-  if (name.empty()) return false;
-  std::string needle = "def " + name;
-  for (size_t pos = code.find(needle); pos != std::string::npos; pos = code.find(needle, pos + 1)) {
-    bool line_start = pos == 0 || code[pos - 1] == '\n';
-    size_t after = pos + needle.size();
-    while (after < code.size() && code[after] == ' ') ++after;
-    if (line_start && after < code.size() && code[after] == '(') return true;
-  }
-  return false;
-}
 
 bool HasPlusTests(const Suite& suite) {
   for (const Task& task : suite.tasks) {
@@ -91,7 +82,7 @@ std::string ProgramOf(const Suite& suite, const Task& task, const std::string& t
     case ProgramMode::kPromptPlusCompletion:
       return BuildPrompt(suite, task) + text;
     case ProgramMode::kAuto:
-      if (DefinesAtTopLevel(text, task.entry_point) || task.entry_point.empty()) return text;
+      if (task.entry_point.empty() || code::FindTopLevelNames(text).Defines(task.entry_point)) return text;
       return BuildPrompt(suite, task, suite.prompt_style == PromptStyle::kMbpp3Shot ? PromptStyle::kChen
                                                                                     : suite.prompt_style) +
              text;
@@ -111,6 +102,7 @@ sandbox::ExecRequest RequestFor(const Suite& suite, const Task& task, std::strin
     request.limits.cpu_time_ms = *options.time_limit_ms;
   }
   if (options.memory_limit_mib) request.limits.memory_mib = *options.memory_limit_mib;
+  if (suite.approximate_floats) ApplyApproximateFloats(request);
   return request;
 }
 
@@ -132,7 +124,9 @@ std::vector<SampleResult> EvaluateSamples(sandbox::Sandbox& sandbox, const Suite
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& sample = samples[i];
     results[i].sample = &sample;
-    std::string program = ProgramOf(selection.suite, *sample.task, sample.text, options.program_mode);
+    std::string text = options.extract_code ? code::ExtractCode(sample.text, {sample.task->entry_point, false})
+                                            : sample.text;
+    std::string program = ProgramOf(selection.suite, *sample.task, text, options.program_mode);
     code::SyntaxCheck syntax = code::CheckSyntax(program);
     if (!syntax.ok) {
       results[i].exec.verdict = sandbox::Verdict::kCompileError;

@@ -5,6 +5,8 @@
 // is optional (default: the sample's index within its task). How the program is formed:
 //   kAuto: the text itself if it defines the entry point at top level, else prompt + text;
 //   kCompletion: the text alone;  kPromptPlusCompletion: the suite's prompt + text (human-eval).
+// With extract_code, text wrapped in Markdown fences or the MBPP prompt's [BEGIN]…[DONE] markers is
+// unwrapped first (src/code/extract.h); plain code is left as it is.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct EvalOptions {
   std::vector<int64_t> ks = {1, 10, 100};       // pass@k to report
   std::string field;                            // field with the program text; "" = solution, else completion
   ProgramMode program_mode = ProgramMode::kAuto;
+  bool extract_code = true;                     // take the program out of Markdown fences / [BEGIN]…[DONE]
   std::optional<int64_t> time_limit_ms;         // overrides the suite's wall/CPU limit per sample
   std::optional<int64_t> memory_limit_mib;      // overrides the suite's memory limit
 };

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <set>
 
+#include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
@@ -11,7 +12,7 @@ namespace ilf::tasks {
 namespace {
 
 const std::set<std::string> kManifestKeys = {"name", "description", "file", "prompt_style", "splits",
-                                             "time_limit_ms", "memory_limit_mib", "id_prefixes"};
+                                             "time_limit_ms", "memory_limit_mib", "id_prefixes", "approximate_floats"};
 const std::set<std::string> kTaskKeys = {"task_id", "text", "tests", "setup", "reference", "entry_point",
                                          "split", "prompt"};
 
@@ -27,7 +28,7 @@ Json ParseManifest(const std::string& path) {
     if (!kManifestKeys.count(key)) {
       throw Error(path + ": unknown manifest key '" + key +
                   "' (known: name, description, file, prompt_style, splits, time_limit_ms, "
-                  "memory_limit_mib, id_prefixes)");
+                  "memory_limit_mib, id_prefixes, approximate_floats)");
     }
   }
   for (const char* key : {"name", "file"}) {
@@ -94,7 +95,7 @@ Task ParseTask(const JsonlRecord& record) {
   if (record.Has("prompt")) task.prompt = record.String("prompt");
   if (record.Has("split")) task.split = record.String("split");
   task.entry_point = record.Has("entry_point") ? record.String("entry_point")
-                                               : GuessEntryPoint(task.reference, task.tests.front());
+                                               : code::FindEntryPoint(task.reference, task.tests.front()).value_or("");
   return task;
 }
 
@@ -119,6 +120,7 @@ Suite LoadManifestSuite(const std::string& manifest_path) {
   suite.limits.wall_time_ms = manifest.value("time_limit_ms", suite.limits.wall_time_ms);
   suite.limits.cpu_time_ms = suite.limits.wall_time_ms;
   suite.limits.memory_mib = manifest.value("memory_limit_mib", suite.limits.memory_mib);
+  suite.approximate_floats = manifest.value("approximate_floats", true);
   if (manifest.contains("id_prefixes")) suite.id_prefixes = manifest["id_prefixes"].get<std::vector<std::string>>();
   if (manifest.contains("splits")) {
     for (auto& [name, spec] : manifest["splits"].items()) {

@@ -36,8 +36,4 @@ struct SuiteSelection {
 // so `tasks` stays valid.
 std::unique_ptr<SuiteSelection> SelectSuite(const std::string& spec);
 
-// The function the tests call, among the functions `code` defines: the last top-level or nested
-// `def NAME` whose NAME(…) appears in `test`; "" if none does.
-std::string GuessEntryPoint(const std::string& code, const std::string& test);
-
 }  // namespace ilf::tasks

@@ -57,6 +57,7 @@ struct Suite {
   PromptStyle prompt_style = PromptStyle::kChen;
   sandbox::Limits limits;          // default limits for its executions
   std::vector<std::string> id_prefixes;  // prefixes a sample's task_id may carry ("Mbpp/")
+  bool approximate_floats = false; // `assert x == 1.5` compares like pytest.approx (tasks/approx.h)
 
   // The task with this id (exact, or after stripping an id prefix, or by number); nullptr if none.
   const Task* Find(const std::string& task_id) const;

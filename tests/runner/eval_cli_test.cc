@@ -96,6 +96,20 @@ TEST_F(EvalSamples, PassAtKFromMixedSamplesAndKAboveNReported) {
   EXPECT_NE(result.output.find("pass@1"), std::string::npos);
 }
 
+TEST_F(EvalSamples, ChattyFencedCompletionIsUnwrappedUnlessAskedNotTo) {
+  std::string samples = dir_.Write("f.jsonl",
+      "{\"task_id\": \"4\", \"completion\": \"Here you go:\\n```python\\ndef fib(n):\\n    a, b = 0, 1\\n"
+      "    for _ in range(n):\\n        a, b = b, a + b\\n    return a\\n```\\nHope it helps.\"}\n");
+  auto extracted = RunCommand(Ilf() + " eval --suite " + manifest_ + " --samples " + samples + " --k 1 --out " +
+                              dir_.path() + "/x 2>&1");
+  ASSERT_EQ(extracted.exit_code, 0) << extracted.output;
+  EXPECT_EQ(Summary(dir_.path() + "/x")["verdicts"]["PASS"], 1);
+  auto raw = RunCommand(Ilf() + " eval --suite " + manifest_ + " --samples " + samples + " --k 1 --no-extract --out " +
+                        dir_.path() + "/y 2>&1");
+  ASSERT_EQ(raw.exit_code, 0) << raw.output;
+  EXPECT_EQ(Summary(dir_.path() + "/y")["verdicts"]["COMPILE_ERROR"], 1);
+}
+
 TEST_F(EvalSamples, BadInputExitsTwoNamingFileAndLineAndWritesNothing) {
   struct Case {
     std::string content;

@@ -47,13 +47,6 @@ TEST(Prompts, Mbpp3ShotPromptEndsOpen) {
   EXPECT_EQ(prompt.substr(prompt.size() - 8), "[BEGIN]\n");
 }
 
-TEST(Prompts, GuessEntryPointPicksTheCalledFunction) {
-  EXPECT_EQ(GuessEntryPoint("def helper(x):\n  pass\ndef main_fn(a):\n  pass\n", "assert main_fn(1) == 2"),
-            "main_fn");
-  EXPECT_EQ(GuessEntryPoint("def f(x):\n  pass\n", "assert g(1) == 2"), "");
-  EXPECT_EQ(GuessEntryPoint("def f(x):\n  pass\n", "assert len(f (1)) == 2"), "f");
-}
-
 // The ILF paper's own prompts (surge_annotations.jsonl `prompt`) are reproduced from MBPP, except two
 // records whose upstream copy of MBPP mangled non-ASCII characters (task text with U+2013/U+2019).
 TEST(Prompts, ChenPromptMatchesTheIlfPapersAnnotations) {
