@@ -37,6 +37,9 @@ int RunExec(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--allow-weaker-sandbox", allow_weaker,
                "run even if an essential isolation layer is missing (recorded in the output)");
+  sandbox::SandboxOptions options;
+  app.add_flag("--preload-numpy", options.preload_numpy,
+               "pre-import numpy in the sandbox's interpreter (faster for numpy programs)");
   app.add_flag("--verbose", verbose, "print the active isolation layers on stderr");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   request.limits.cpu_time_ms = request.limits.wall_time_ms;
@@ -49,7 +52,6 @@ int RunExec(int argc, char** argv) {
   }
   if (!setup_path.empty()) request.setup = ReadFile(setup_path) + "\n" + request.setup;
 
-  sandbox::SandboxOptions options;
   options.workers = 1;
   options.allow_weaker = allow_weaker;
   sandbox::Sandbox sandbox(options);

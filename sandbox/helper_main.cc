@@ -1,6 +1,7 @@
 // ilf-sandbox: the sandbox helper process (see sandbox/supervisor.h for the theory of operation).
 //
-// Usage (started by sandbox/pool.cc, not by people): ilf-sandbox [--python PATH] [--allow-weaker]
+// Usage (started by sandbox/pool.cc, not by people):
+//   ilf-sandbox [--python PATH] [--allow-weaker] [--preload MODULE]...
 // Reads request frames on stdin, writes one hello frame and then one result frame per request on
 // stdout (sandbox/protocol.h). Its own diagnostics go to stderr.
 #include <fcntl.h>
@@ -37,9 +38,11 @@ const char* const kReadOnlyRoots[] = {"/usr/lib", "/lib", "/lib64", "/usr/lib64"
 int Main(int argc, char** argv) {
   std::string python = "/usr/bin/python3";
   bool allow_weaker = false;
+  std::vector<std::string> preload;  // extra modules for the zygote
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
     if (std::strcmp(argv[i], "--allow-weaker") == 0) allow_weaker = true;
+    if (std::strcmp(argv[i], "--preload") == 0 && i + 1 < argc) preload.push_back(argv[++i]);
   }
   // The protocol moves off fds 0/1 to 3/4, so a stray print cannot corrupt it; every other
   // inherited descriptor (the ilf process may have leaked some) is closed.
@@ -60,7 +63,7 @@ int Main(int argc, char** argv) {
   report.active = namespaces.active;
   report.missing = namespaces.missing;
   try {
-    Zygote zygote(python);
+    Zygote zygote(python, preload);
     std::vector<std::string> essential_missing;
     for (const std::string& layer : namespaces.missing) {
       if (layer.rfind("net-ns", 0) == 0) essential_missing.push_back(layer);

@@ -30,6 +30,7 @@ class Helper {
     bp::pipe to_child, from_child;
     std::vector<std::string> args = {"--python", options.python};
     if (options.allow_weaker) args.push_back("--allow-weaker");
+    if (options.preload_numpy) args.insert(args.end(), {"--preload", "numpy"});
     bp::environment env;
     env["PATH"] = "/usr/bin:/bin";
     env["LANG"] = "C.UTF-8";

@@ -84,6 +84,8 @@ struct SandboxOptions {
   int workers = 0;                  // helper processes; 0 = one per core
   bool allow_weaker = false;        // run even if an essential isolation layer is missing (recorded)
   std::string python = "/usr/bin/python3";  // interpreter whose stdlib the helper embeds
+  bool preload_numpy = false;       // also pre-import numpy in the zygote: programs importing it
+                                    // save ~50 ms each, every other execution pays ~0.9 ms more
 };
 
 // Which isolation layers are active; saved in run manifests and printed by `ilf exec --verbose`.

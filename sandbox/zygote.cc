@@ -47,7 +47,7 @@ PyObject* Text(const std::string& text) {
 
 }  // namespace
 
-Zygote::Zygote(const std::string& python) {
+Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_preload) {
   PyConfig config;
   PyConfig_InitIsolatedConfig(&config);
   config.site_import = 0;
@@ -82,8 +82,10 @@ Zygote::Zygote(const std::string& python) {
   harness_ = module;
 
   PyObject* preload = PyList_New(0);
-  for (const char* name : kPreload) {
-    PyObject* item = PyUnicode_FromString(name);
+  std::vector<std::string> names(std::begin(kPreload), std::end(kPreload));
+  names.insert(names.end(), extra_preload.begin(), extra_preload.end());
+  for (const std::string& name : names) {
+    PyObject* item = PyUnicode_FromString(name.c_str());
     PyList_Append(preload, item);
     Py_DECREF(item);
   }

@@ -15,7 +15,8 @@ class Zygote {
  public:
   // `python` is the interpreter whose installation is embedded (e.g. /usr/bin/python3); it sets
   // the prefix used to find the stdlib. Throws ilf::Error when init or the harness fails.
-  explicit Zygote(const std::string& python);
+  // `extra_preload` names more modules to import (e.g. numpy).
+  Zygote(const std::string& python, const std::vector<std::string>& extra_preload);
   ~Zygote();
   Zygote(const Zygote&) = delete;
   Zygote& operator=(const Zygote&) = delete;
