@@ -132,17 +132,6 @@ bool Drain(int fd, const std::function<void(const char*, size_t)>& sink) {
   }
 }
 
-int64_t DirectoryBytes(const std::string& dir) {
-  int64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st;
-    if (lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += st.st_size;
-  }
-  return total;
-}
-
 ExecResult SandboxFailure(const std::string& detail) {
   ExecResult result;
   result.verdict = Verdict::kSandboxError;
@@ -175,10 +164,12 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
                            MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1g,mode=0711") == 0;
   }
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
+  scratch_ = std::make_unique<Scratch>(base_dir_, landlock_.get(), namespaces_.can_drop_uid,
+                                       namespaces_.child_uid, namespaces_.child_gid);
 }
 
 Supervisor::~Supervisor() {
-  if (scratch_ruleset_ >= 0) close(scratch_ruleset_);
+  scratch_.reset();
   if (scratch_tmpfs_) umount2(base_dir_.c_str(), MNT_DETACH);
   std::error_code ec;
   std::filesystem::remove_all(base_dir_, ec);
@@ -194,22 +185,18 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     if (!error.empty()) return SandboxFailure(error);
   }
   const uint64_t id = counter_++;
-  // The scratch directory and its Landlock ruleset are made once and reused: executions on one
-  // helper are sequential, and the directory is emptied after each (or replaced if it cannot be).
-  if (scratch_ruleset_ < -1 || scratch_dir_.empty()) {
-    std::string error = PrepareScratch();
-    if (!error.empty()) return SandboxFailure(error);
-  }
-  const std::string& scratch = scratch_dir_;
+  std::string scratch_error = scratch_->Ready();
+  if (!scratch_error.empty()) return SandboxFailure(scratch_error);
+  const std::string& scratch = scratch_->path();
   struct ScratchCleaner {
-    Supervisor* self;
-    ~ScratchCleaner() { self->CleanScratch(); }
-  } cleaner{this};
+    Scratch* scratch;
+    ~ScratchCleaner() { scratch->Clean(); }
+  } cleaner{scratch_.get()};
   Pipe calls, replies, out, err, setup;
   if (!calls.ok() || !replies.ok() || !out.ok() || !err.ok() || !setup.ok()) {
     return SandboxFailure(std::string("pipe2: ") + strerror(errno));
   }
-  const int ruleset = scratch_ruleset_;
+  const int ruleset = scratch_->ruleset();
   ChildPlan plan = BasePlan();
   plan.stdout_fd = out.w;
   plan.stderr_fd = err.w;
@@ -335,7 +322,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   obs.untrusted = u.status;
   obs.untrusted_cpu_ms = (u.usage.ru_utime.tv_sec + u.usage.ru_stime.tv_sec) * 1000.0 +
                          (u.usage.ru_utime.tv_usec + u.usage.ru_stime.tv_usec) / 1000.0;
-  obs.scratch_exceeded = DirectoryBytes(scratch) >= (limits.file_size_mib << 20);
+  obs.scratch_exceeded = scratch_->Bytes() >= (limits.file_size_mib << 20);
 
   ExecResult result;
   Classify(obs, &result);
@@ -349,48 +336,6 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   result.wall_time_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
-}
-
-std::string Supervisor::PrepareScratch() {
-  if (scratch_ruleset_ >= 0) close(scratch_ruleset_);
-  scratch_ruleset_ = -1;
-  scratch_dir_ = base_dir_ + "/scratch" + std::to_string(scratch_generation_++);
-  if (mkdir(scratch_dir_.c_str(), 0700) != 0) {
-    std::string error = "mkdir " + scratch_dir_ + ": " + strerror(errno);
-    scratch_dir_.clear();
-    return error;
-  }
-  if (namespaces_.can_drop_uid && chown(scratch_dir_.c_str(), namespaces_.child_uid,
-                                        namespaces_.child_gid) != 0) {
-    return "chown " + scratch_dir_ + ": " + strerror(errno);
-  }
-  if (landlock_) {
-    int ruleset = landlock_->BuildRuleset(scratch_dir_);
-    if (ruleset < 0) {
-      scratch_ruleset_ = -2;  // retry next time
-      return std::string("landlock ruleset: ") + strerror(-ruleset);
-    }
-    scratch_ruleset_ = ruleset;
-  }
-  return "";
-}
-
-void Supervisor::CleanScratch() {
-  std::error_code ec;
-  bool clean = true;
-  for (auto it = std::filesystem::directory_iterator(scratch_dir_, ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::error_code remove_ec;
-    std::filesystem::remove_all(it->path(), remove_ec);
-    clean = clean && !remove_ec;
-  }
-  struct stat st;
-  clean = clean && !ec && lstat(scratch_dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
-          (st.st_mode & 07777) == 0700;
-  if (!clean) {  // the program changed it in a way we cannot undo: use a new one next time
-    std::filesystem::remove_all(scratch_dir_, ec);
-    scratch_dir_.clear();
-  }
 }
 
 ChildPlan Supervisor::BasePlan() const {

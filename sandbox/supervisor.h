@@ -36,6 +36,7 @@
 #include "sandbox/landlock.h"
 #include "sandbox/namespaces.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/scratch.h"
 #include "sandbox/zygote.h"
 
 namespace ilf::sandbox {
@@ -58,8 +59,6 @@ class Supervisor {
 
  private:
   ChildPlan BasePlan() const;  // stdio on /dev/null, uid, seccomp: what U and E share
-  std::string PrepareScratch();  // a new scratch directory and its Landlock ruleset
-  void CleanScratch();           // empties it after an execution (or drops it)
 
   Zygote* zygote_;
   NamespaceSetup namespaces_;
@@ -68,10 +67,8 @@ class Supervisor {
   sock_fprog seccomp_program_{};
   std::string base_dir_;
   int devnull_ = -1;
-  bool scratch_tmpfs_ = false;
-  std::string scratch_dir_;      // reused by consecutive executions; empty between them
-  int scratch_ruleset_ = -1;     // Landlock ruleset fd for it (-1 none, -2 build failed)
-  int scratch_generation_ = 0;  // base_dir_ is a tmpfs private to the helper's mount namespace
+  bool scratch_tmpfs_ = false;  // base_dir_ is a tmpfs private to the helper's mount namespace
+  std::unique_ptr<Scratch> scratch_;  // U's working directory, reused (emptied) between runs
   uint64_t counter_ = 0;
   Evaluator evaluator_{zygote_};  // after zygote_: constructed from it
 };
