@@ -66,8 +66,8 @@ struct SetupFailure {
 // renumbering is 5; before that, steps 1-3, the original), close it, run the program.
 [[noreturn]] void UntrustedMain(Zygote* zygote, const ChildPlan& plan, int original_setup_fd,
                                 const ExecRequest& request) {
-  zygote->AfterForkChild();
   prctl(PR_SET_NAME, "ilf-untrusted", 0, 0, 0);
+  zygote->AfterForkChild();
   int error = 0;
   int step = ApplyIsolation(plan, &error);
   if (step != 0) {
