@@ -41,7 +41,8 @@ std::vector<Task> LoadMbpp(const std::string& path, const sandbox::Limits& limit
       if (!record.Field(key).is_array()) {
         throw Error(record.Where() + ": field '" + key + "' must be a list of assert strings");
       }
-      for (const Json& test : record.Field(key)) task.request.tests.push_back(test.get<std::string>());
+      for (const Json& test : record.Field(key))
+        task.request.tests.push_back(test.get<std::string>());
     }
     task.request.limits = limits;
     tasks.push_back(std::move(task));
@@ -79,10 +80,11 @@ Json Latency(const std::vector<double>& ms) {
 }  // namespace
 
 int RunBenchSandbox(int argc, char** argv) {
-  CLI::App app{"Run the reference programs of MBPP through the sandbox and through a fresh\n"
-               "python3 process each (same rlimits); print executions per second for both, their\n"
-               "ratio and latency percentiles. Exit 1 if any reference program does not PASS.",
-               "ilf bench sandbox"};
+  CLI::App app{
+      "Run the reference programs of MBPP through the sandbox and through a fresh\n"
+      "python3 process each (same rlimits); print executions per second for both, their\n"
+      "ratio and latency percentiles. Exit 1 if any reference program does not PASS.",
+      "ilf bench sandbox"};
   std::string data_path;
   std::string python = "/usr/bin/python3";
   int workers = 0, limit = 0;
@@ -124,8 +126,9 @@ int RunBenchSandbox(int argc, char** argv) {
     seconds = Parallel(tasks.size(), workers, [&](size_t i) {
       auto start = std::chrono::steady_clock::now();
       results[i] = sandbox.Run(tasks[i].request);
-      latency[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             start).count();
+      latency[i] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       progress.Advance();
     });
   }
@@ -156,8 +159,7 @@ int RunBenchSandbox(int argc, char** argv) {
     });
   }
   double rate = static_cast<double>(tasks.size()) / seconds;
-  double baseline_rate =
-      skip_baseline ? 0 : static_cast<double>(tasks.size()) / baseline_seconds;
+  double baseline_rate = skip_baseline ? 0 : static_cast<double>(tasks.size()) / baseline_seconds;
   double ratio = baseline_rate > 0 ? rate / baseline_rate : 0;
   Json out = {{"tasks", tasks.size()},
               {"workers", workers},
@@ -174,16 +176,18 @@ int RunBenchSandbox(int argc, char** argv) {
   if (json_output) {
     std::printf("%s\n", out.dump().c_str());
   } else {
-    std::printf("sandbox:  %zu executions in %.2f s = %.1f exec/s on %d workers; latency p50 %.2f "
-                "ms, p90 %.2f ms, p99 %.2f ms; %d/%zu PASS\n",
-                tasks.size(), seconds, rate, workers, Percentile(latency, 50),
-                Percentile(latency, 90), Percentile(latency, 99), verdicts["PASS"], tasks.size());
+    std::printf(
+        "sandbox:  %zu executions in %.2f s = %.1f exec/s on %d workers; latency p50 %.2f "
+        "ms, p90 %.2f ms, p99 %.2f ms; %d/%zu PASS\n",
+        tasks.size(), seconds, rate, workers, Percentile(latency, 50), Percentile(latency, 90),
+        Percentile(latency, 99), verdicts["PASS"], tasks.size());
     if (!skip_baseline) {
-      std::printf("baseline: %zu fresh `%s -I -S` in %.2f s = %.1f exec/s; latency p50 %.2f ms, "
-                  "p90 %.2f ms, p99 %.2f ms; %d/%zu exit 0\n",
-                  tasks.size(), python.c_str(), baseline_seconds, baseline_rate,
-                  Percentile(baseline_latency, 50), Percentile(baseline_latency, 90),
-                  Percentile(baseline_latency, 99), baseline_passed.load(), tasks.size());
+      std::printf(
+          "baseline: %zu fresh `%s -I -S` in %.2f s = %.1f exec/s; latency p50 %.2f ms, "
+          "p90 %.2f ms, p99 %.2f ms; %d/%zu exit 0\n",
+          tasks.size(), python.c_str(), baseline_seconds, baseline_rate,
+          Percentile(baseline_latency, 50), Percentile(baseline_latency, 90),
+          Percentile(baseline_latency, 99), baseline_passed.load(), tasks.size());
       std::printf("ratio:    %.2fx\n", ratio);
     }
     std::printf("isolation: %s\n", sandbox.isolation().ToJson().dump().c_str());

@@ -10,9 +10,9 @@
 namespace ilf::sandbox {
 
 struct BaselineResult {
-  bool passed = false;     // exited with status 0 within the wall-clock limit
-  double wall_time_ms = 0; // spawn to reap
-  std::string detail;      // "exit 1", "signal 9", "timeout", "spawn: ..."
+  bool passed = false;      // exited with status 0 within the wall-clock limit
+  double wall_time_ms = 0;  // spawn to reap
+  std::string detail;       // "exit 1", "signal 9", "timeout", "spawn: ..."
 };
 
 // Writes `source` to a private temporary file and runs `python -I -S FILE` with stdout/stderr

@@ -71,8 +71,8 @@ void Classify(const Observation& obs, ExecResult* result) {
       program_problem = (kind == "program_raised" ? "the program raised " : "setup raised ") +
                         Str(record, "type") + ": " + Str(record, "msg");
     } else if (kind == "program_died") {
-      program_problem = "the program ended before the tests ran (" + DescribeExit(obs.untrusted) +
-                        ")";
+      program_problem =
+          "the program ended before the tests ran (" + DescribeExit(obs.untrusted) + ")";
     } else if (kind == "harness_error") {
       harness_error = Str(record, "msg");
     }
@@ -93,26 +93,26 @@ void Classify(const Observation& obs, ExecResult* result) {
   } else if (KilledBy(u, SIGSYS)) {
     set(Verdict::kBlocked, "the program made a forbidden system call (killed by seccomp)");
   } else if (obs.wall_timeout) {
-    set(Verdict::kTimeout, "wall-clock limit of " + std::to_string(obs.limits.wall_time_ms) +
-                               " ms exceeded");
+    set(Verdict::kTimeout,
+        "wall-clock limit of " + std::to_string(obs.limits.wall_time_ms) + " ms exceeded");
   } else if (obs.output_exceeded) {
-    set(Verdict::kOutputLimit, "stdout+stderr exceeded " +
-                                   std::to_string(obs.limits.output_bytes) + " bytes");
+    set(Verdict::kOutputLimit,
+        "stdout+stderr exceeded " + std::to_string(obs.limits.output_bytes) + " bytes");
   } else if (KilledBy(u, SIGXCPU) ||
              (u_killed_by_kernel && obs.untrusted_cpu_ms >= 0.9 * obs.limits.cpu_time_ms)) {
-    set(Verdict::kTimeout, "CPU limit of " + std::to_string(obs.limits.cpu_time_ms) +
-                               " ms exceeded");
+    set(Verdict::kTimeout,
+        "CPU limit of " + std::to_string(obs.limits.cpu_time_ms) + " ms exceeded");
   } else if (KilledBy(u, SIGXFSZ) || obs.scratch_exceeded) {
-    set(Verdict::kOutputLimit, "file size limit of " + std::to_string(obs.limits.file_size_mib) +
-                                   " MiB reached");
+    set(Verdict::kOutputLimit,
+        "file size limit of " + std::to_string(obs.limits.file_size_mib) + " MiB reached");
   } else if (u_killed_by_kernel || memory_error) {
     set(Verdict::kMemoryLimit, "memory limit of " + std::to_string(obs.limits.memory_mib) +
                                    " MiB reached (" +
                                    (memory_error ? "MemoryError" : DescribeExit(u)) + ")");
   } else if (KilledBy(obs.evaluator, SIGSYS) || !harness_error.empty()) {
-    set(Verdict::kSandboxError, "evaluator failed: " +
-                                    (harness_error.empty() ? DescribeExit(obs.evaluator)
-                                                           : harness_error));
+    set(Verdict::kSandboxError,
+        "evaluator failed: " +
+            (harness_error.empty() ? DescribeExit(obs.evaluator) : harness_error));
   } else if (compile_error) {
     set(Verdict::kCompileError, program_problem);
   } else if (all_passed && program_problem.empty()) {
@@ -127,8 +127,8 @@ void Classify(const Observation& obs, ExecResult* result) {
     set(Verdict::kRuntimeError, why);
   } else if (!done) {
     set(Verdict::kSandboxError, "the evaluator ended without a result (" +
-                                    DescribeExit(obs.evaluator) + "; program " +
-                                    DescribeExit(u) + ")");
+                                    DescribeExit(obs.evaluator) + "; program " + DescribeExit(u) +
+                                    ")");
   } else {
     set(Verdict::kRuntimeError, "not every test ran (program " + DescribeExit(u) + ")");
   }

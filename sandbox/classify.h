@@ -17,22 +17,22 @@
 namespace ilf::sandbox {
 
 struct ChildStatus {
-  bool reaped = false;     // waited for
-  bool exited = false;     // WIFEXITED
+  bool reaped = false;  // waited for
+  bool exited = false;  // WIFEXITED
   int exit_code = 0;
-  int signal = 0;          // WTERMSIG when killed by a signal
+  int signal = 0;  // WTERMSIG when killed by a signal
 };
 
 struct Observation {
-  ChildStatus untrusted;               // U: runs the program
-  ChildStatus evaluator;               // E: runs setup and tests
-  bool untrusted_killed_by_us = false; // the helper killed U at teardown (after E finished)
-  bool wall_timeout = false;           // the helper's wall clock expired and it killed both
-  bool output_exceeded = false;        // stdout+stderr over Limits::output_bytes
-  bool scratch_exceeded = false;       // the scratch directory reached Limits::file_size_mib
+  ChildStatus untrusted;                // U: runs the program
+  ChildStatus evaluator;                // E: runs setup and tests
+  bool untrusted_killed_by_us = false;  // the helper killed U at teardown (after E finished)
+  bool wall_timeout = false;            // the helper's wall clock expired and it killed both
+  bool output_exceeded = false;         // stdout+stderr over Limits::output_bytes
+  bool scratch_exceeded = false;        // the scratch directory reached Limits::file_size_mib
   double untrusted_cpu_ms = 0;
-  std::string setup_failure;           // "U: setrlimit(RLIMIT_AS): Invalid argument" or ""
-  std::vector<nlohmann::json> records; // E's records, in order
+  std::string setup_failure;            // "U: setrlimit(RLIMIT_AS): Invalid argument" or ""
+  std::vector<nlohmann::json> records;  // E's records, in order
   size_t test_count = 0;
   Limits limits;
 };

@@ -117,9 +117,9 @@ bool Evaluator::Submit(uint64_t id, const ExecRequest& request, int to_untrusted
   nlohmann::json job = {{"id", id}, {"setup", request.setup}, {"tests", request.tests}};
   std::string payload = job.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   uint32_t size = static_cast<uint32_t>(payload.size());
-  unsigned char header[4] = {static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
-                             static_cast<unsigned char>(size >> 16),
-                             static_cast<unsigned char>(size >> 24)};
+  unsigned char header[4] = {
+      static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
+      static_cast<unsigned char>(size >> 16), static_cast<unsigned char>(size >> 24)};
   iovec iov = {header, sizeof header};
   char control[CMSG_SPACE(2 * sizeof(int))] = {};
   msghdr message = {};

@@ -31,9 +31,14 @@ std::string Dump(const nlohmann::json& json) {
 
 // Read-only roots beyond the Python paths: shared libraries extension modules load, and a few
 // files glibc reads. Nothing under /tmp, /home, /root, /proc or the working tree.
-const char* const kReadOnlyRoots[] = {"/usr/lib", "/lib", "/lib64", "/usr/lib64",
-                                      "/etc/ld.so.cache", "/etc/localtime",
-                                      "/usr/share/zoneinfo", "/dev/urandom"};
+const char* const kReadOnlyRoots[] = {"/usr/lib",
+                                      "/lib",
+                                      "/lib64",
+                                      "/usr/lib64",
+                                      "/etc/ld.so.cache",
+                                      "/etc/localtime",
+                                      "/usr/share/zoneinfo",
+                                      "/dev/urandom"};
 
 int Main(int argc, char** argv) {
   std::string python = "/usr/bin/python3";
@@ -78,16 +83,16 @@ int Main(int argc, char** argv) {
       if (abi >= 4) report.active.push_back("landlock-tcp");
       if (abi >= 6) report.active.push_back("landlock-scope-signal");
     } else {
-      essential_missing.push_back("landlock (the kernel has no Landlock; hint: Linux >= 5.13 "
-                                  "with lsm=landlock)");
+      essential_missing.push_back(
+          "landlock (the kernel has no Landlock; hint: Linux >= 5.13 "
+          "with lsm=landlock)");
     }
     std::vector<sock_filter> seccomp = CompileSandboxPolicy();
     report.active.push_back("seccomp");
     report.active.push_back("rlimits");
     if (namespaces.can_drop_uid) report.active.push_back("uid-65534");
     report.active.push_back("no-capabilities");
-    report.missing.insert(report.missing.end(), essential_missing.begin(),
-                          essential_missing.end());
+    report.missing.insert(report.missing.end(), essential_missing.begin(), essential_missing.end());
     if (!essential_missing.empty()) {
       if (!allow_weaker) {
         std::string message = "essential isolation layer missing: " + essential_missing[0] +

@@ -42,6 +42,7 @@ enum Step {
   kStepCount,
 };
 
+// clang-format off
 constexpr const char* kStepNames[kStepCount] = {
     "ok", "setsid", "dup2 stdio", "park kept fds", "place kept fds", "close_range",
     "chdir scratch", "setrlimit(RLIMIT_CPU)", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_FSIZE)",
@@ -49,6 +50,7 @@ constexpr const char* kStepNames[kStepCount] = {
     "setresgid", "setresuid", "capset (drop all)", "prctl(PR_SET_DUMPABLE, 0)",
     "prctl(PR_SET_NO_NEW_PRIVS)", "prctl(PR_SET_PDEATHSIG)", "landlock_restrict_self",
     "seccomp(SET_MODE_FILTER)"};
+// clang-format on
 
 bool Limit(int resource, rlim_t value) {
   struct rlimit limit = {value, value};
@@ -62,10 +64,10 @@ const char* IsolationStepName(int step) {
 }
 
 int ApplyIsolation(const ChildPlan& plan, int* error) {
-#define ILF_STEP(step, ok)  \
-  if (!(ok)) {              \
-    *error = errno;         \
-    return step;            \
+#define ILF_STEP(step, ok) \
+  if (!(ok)) {             \
+    *error = errno;        \
+    return step;           \
   }
   ILF_STEP(kSetsid, setsid() >= 0);
   ILF_STEP(kStdio, dup2(plan.stdin_fd, 0) == 0 && dup2(plan.stdout_fd, 1) == 1 &&

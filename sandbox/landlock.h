@@ -30,7 +30,7 @@ class LandlockPolicy {
 
  private:
   struct Rule {
-    int fd;                 // O_PATH descriptor, owned
+    int fd;  // O_PATH descriptor, owned
     unsigned long long access;
   };
   int abi_ = 0;

@@ -20,7 +20,7 @@ struct NamespaceSetup {
   bool can_drop_uid = false;         // children can setresuid to `child_uid`
   uid_t child_uid = 65534;           // unprivileged uid for the children (inside the namespace)
   gid_t child_gid = 65534;
-  bool pid_ns = false;               // CLONE_NEWPID works for children
+  bool pid_ns = false;  // CLONE_NEWPID works for children
 };
 
 // Unshares what the kernel allows. Call while single-threaded. Never throws.

@@ -35,7 +35,7 @@ class Helper {
     env["PATH"] = "/usr/bin:/bin";
     env["LANG"] = "C.UTF-8";
     try {
-      child_ = bp::child(path, bp::args(args), bp::std_in < to_child, bp::std_out > from_child,
+      child_ = bp::child(path, bp::args(args), bp::std_in<to_child, bp::std_out> from_child,
                          bp::env(env));
     } catch (const std::exception& e) {
       throw EnvironmentError("cannot start the sandbox helper '" + path + "': " + e.what());
@@ -84,7 +84,7 @@ struct Sandbox::Impl {
   std::mutex mutex;
   std::condition_variable idle_changed;
   std::vector<std::unique_ptr<Helper>> idle;  // guarded by mutex
-  int live = 0;                                // helpers idle or borrowed; guarded by mutex
+  int live = 0;                               // helpers idle or borrowed; guarded by mutex
 
   // Starts a helper and reads its hello frame. Throws ilf::Error when it refuses.
   std::unique_ptr<Helper> Start(IsolationReport* report) {
@@ -144,8 +144,8 @@ ExecResult Sandbox::Run(const ExecRequest& request) {
   }
   ExecResult result;
   std::optional<std::string> reply;
-  if (helper->Write(RequestToJson(request).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace))) {
+  if (helper->Write(
+          RequestToJson(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
     reply = helper->Read(request.limits.wall_time_ms + kHelperSlackMs);
   }
   bool healthy = false;

@@ -32,9 +32,9 @@ bool ReadAll(int fd, char* data, size_t size) {
 
 bool WriteFrame(int fd, const std::string& payload) {
   uint32_t size = static_cast<uint32_t>(payload.size());
-  unsigned char header[4] = {static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
-                             static_cast<unsigned char>(size >> 16),
-                             static_cast<unsigned char>(size >> 24)};
+  unsigned char header[4] = {
+      static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
+      static_cast<unsigned char>(size >> 16), static_cast<unsigned char>(size >> 24)};
   return WriteAll(fd, reinterpret_cast<const char*>(header), 4) &&
          WriteAll(fd, payload.data(), payload.size());
 }
@@ -85,8 +85,8 @@ ExecResult ResultFromJson(const nlohmann::json& json) {
   for (const nlohmann::json& test : json.at("tests")) {
     TestOutcome outcome;
     std::string status = test.at("status").get<std::string>();
-    for (TestStatus s : {TestStatus::kPassed, TestStatus::kFailed, TestStatus::kError,
-                         TestStatus::kNotRun}) {
+    for (TestStatus s :
+         {TestStatus::kPassed, TestStatus::kFailed, TestStatus::kError, TestStatus::kNotRun}) {
       if (TestStatusName(s) == status) outcome.status = s;
     }
     outcome.exception_type = test.at("exception_type").get<std::string>();

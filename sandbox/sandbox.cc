@@ -36,10 +36,14 @@ std::optional<Verdict> ParseVerdict(std::string_view name) {
 
 std::string_view TestStatusName(TestStatus status) {
   switch (status) {
-    case TestStatus::kPassed: return "passed";
-    case TestStatus::kFailed: return "failed";
-    case TestStatus::kError: return "error";
-    case TestStatus::kNotRun: return "not_run";
+    case TestStatus::kPassed:
+      return "passed";
+    case TestStatus::kFailed:
+      return "failed";
+    case TestStatus::kError:
+      return "error";
+    case TestStatus::kNotRun:
+      return "not_run";
   }
   return "not_run";
 }
@@ -52,7 +56,7 @@ nlohmann::json ExecResult::ToJson() const {
                          {"message", test.message},
                          {"duration_ms", test.duration_ms}});
   }
-  return {{"verdict", VerdictName(verdict)},   {"tests", test_list},
+  return {{"verdict", VerdictName(verdict)},    {"tests", test_list},
           {"wall_time_ms", wall_time_ms},       {"cpu_time_ms", cpu_time_ms},
           {"peak_memory_kib", peak_memory_kib}, {"stdout_tail", stdout_tail},
           {"stderr_tail", stderr_tail},         {"detail", detail}};

@@ -21,15 +21,15 @@
 namespace ilf::sandbox {
 
 enum class Verdict {
-  kPass,           // every test ran and succeeded, as seen by the trusted evaluator
-  kFail,           // a test's assertion failed (the program ran)
-  kRuntimeError,   // the program or a test raised, or the program died on a signal
-  kCompileError,   // the program is not valid Python
-  kTimeout,        // wall-clock or CPU limit
-  kMemoryLimit,    // memory limit
-  kOutputLimit,    // stdout/stderr or file-size limit
-  kBlocked,        // the program made a forbidden system call (seccomp)
-  kSandboxError,   // our fault (helper crashed, pipe broke): never counts as a task failure
+  kPass,          // every test ran and succeeded, as seen by the trusted evaluator
+  kFail,          // a test's assertion failed (the program ran)
+  kRuntimeError,  // the program or a test raised, or the program died on a signal
+  kCompileError,  // the program is not valid Python
+  kTimeout,       // wall-clock or CPU limit
+  kMemoryLimit,   // memory limit
+  kOutputLimit,   // stdout/stderr or file-size limit
+  kBlocked,       // the program made a forbidden system call (seccomp)
+  kSandboxError,  // our fault (helper crashed, pipe broke): never counts as a task failure
 };
 
 // "PASS", "FAIL", "RUNTIME_ERROR", ... (the names used in every JSON artifact).
@@ -37,20 +37,20 @@ std::string_view VerdictName(Verdict verdict);
 std::optional<Verdict> ParseVerdict(std::string_view name);
 
 struct Limits {
-  int64_t wall_time_ms = 10000;     // whole execution (program + all tests), wall clock
-  int64_t cpu_time_ms = 10000;      // CPU time of the untrusted process
-  int64_t memory_mib = 1024;        // address space of the untrusted process
-  int64_t output_bytes = 1 << 20;   // captured stdout + stderr; more is OUTPUT_LIMIT
-  int64_t file_size_mib = 16;       // largest file the program may write in its scratch directory
-  int64_t open_files = 64;          // descriptors
+  int64_t wall_time_ms = 10000;    // whole execution (program + all tests), wall clock
+  int64_t cpu_time_ms = 10000;     // CPU time of the untrusted process
+  int64_t memory_mib = 1024;       // address space of the untrusted process
+  int64_t output_bytes = 1 << 20;  // captured stdout + stderr; more is OUTPUT_LIMIT
+  int64_t file_size_mib = 16;      // largest file the program may write in its scratch directory
+  int64_t open_files = 64;         // descriptors
 };
 
 struct ExecRequest {
-  std::string program;              // untrusted Python source
-  std::string setup;                // trusted code run after the program, before the tests
-                                    // (MBPP test_setup_code, imports, HumanEval's `def check`)
-  std::vector<std::string> tests;   // trusted test blocks, run in order; each is one test
-                                    // (an assert statement, `check(f)`, an EvalPlus test program)
+  std::string program;             // untrusted Python source
+  std::string setup;               // trusted code run after the program, before the tests
+                                   // (MBPP test_setup_code, imports, HumanEval's `def check`)
+  std::vector<std::string> tests;  // trusted test blocks, run in order; each is one test
+                                   // (an assert statement, `check(f)`, an EvalPlus test program)
   Limits limits;
 };
 
@@ -70,22 +70,23 @@ struct ExecResult {
   double wall_time_ms = 0;
   double cpu_time_ms = 0;
   int64_t peak_memory_kib = 0;
-  std::string stdout_tail;         // bounded tails of what the program printed
+  std::string stdout_tail;  // bounded tails of what the program printed
   std::string stderr_tail;
-  std::string detail;              // why: the failed assert, the signal, the blocked call, the sandbox fault
+  std::string detail;  // why: the failed assert, the signal, the blocked call, the sandbox fault
 
-  // {"verdict": "FAIL", "tests": [{"status": …, "exception_type": …, "message": …, "duration_ms": …}],
+  // {"verdict": "FAIL", "tests": [{"status": …, "exception_type": …, "message": …, "duration_ms":
+  // …}],
   //  "wall_time_ms": …, "cpu_time_ms": …, "peak_memory_kib": …, "stdout_tail": …, "stderr_tail": …,
   //  "detail": …}
   nlohmann::json ToJson() const;
 };
 
 struct SandboxOptions {
-  int workers = 0;                  // helper processes; 0 = one per core
-  bool allow_weaker = false;        // run even if an essential isolation layer is missing (recorded)
+  int workers = 0;            // helper processes; 0 = one per core
+  bool allow_weaker = false;  // run even if an essential isolation layer is missing (recorded)
   std::string python = "/usr/bin/python3";  // interpreter whose stdlib the helper embeds
-  bool preload_numpy = false;       // also pre-import numpy in the zygote: programs importing it
-                                    // save ~50 ms each, every other execution pays ~0.9 ms more
+  bool preload_numpy = false;  // also pre-import numpy in the zygote: programs importing it
+                               // save ~50 ms each, every other execution pays ~0.9 ms more
 };
 
 // Which isolation layers are active; saved in run manifests and printed by `ilf exec --verbose`.
@@ -98,8 +99,8 @@ struct IsolationReport {
 
 class Sandbox {
  public:
-  // Starts the helper pool. Throws ilf::Error (exit 1) naming the missing layer and the hint when an
-  // essential layer is unavailable and options.allow_weaker is false.
+  // Starts the helper pool. Throws ilf::Error (exit 1) naming the missing layer and the hint when
+  // an essential layer is unavailable and options.allow_weaker is false.
   explicit Sandbox(const SandboxOptions& options = {});
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;

@@ -22,9 +22,12 @@ struct ContextDeleter {
 
 uint32_t ActionOf(const SyscallRule& rule) {
   switch (rule.action) {
-    case SyscallAction::kAllow: return SCMP_ACT_ALLOW;
-    case SyscallAction::kErrno: return SCMP_ACT_ERRNO(rule.error);
-    case SyscallAction::kKill: return SCMP_ACT_KILL_PROCESS;
+    case SyscallAction::kAllow:
+      return SCMP_ACT_ALLOW;
+    case SyscallAction::kErrno:
+      return SCMP_ACT_ERRNO(rule.error);
+    case SyscallAction::kKill:
+      return SCMP_ACT_KILL_PROCESS;
   }
   return SCMP_ACT_KILL_PROCESS;
 }

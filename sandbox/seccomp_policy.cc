@@ -14,6 +14,7 @@ constexpr SyscallAction K = SyscallAction::kKill;
 }  // namespace
 
 const std::vector<SyscallRule>& SandboxPolicy() {
+  // clang-format off
   static const std::vector<SyscallRule> kPolicy = {
       // Computing, memory, time.
       {"read", A}, {"write", A}, {"readv", A}, {"writev", A}, {"pread64", A}, {"pwrite64", A},
@@ -69,6 +70,7 @@ const std::vector<SyscallRule>& SandboxPolicy() {
       {"setresgid", K}, {"setgroups", K}, {"capset", K}, {"personality", K},
       {"modify_ldt", K}, {"iopl", K}, {"ioperm", K}, {"seccomp", K},
   };
+  // clang-format on
   return kPolicy;
 }
 

@@ -1,4 +1,5 @@
-// The seccomp policy of the sandbox children, as data (see seccomp.h for the code that installs it).
+// The seccomp policy of the sandbox children, as data (see seccomp.h for the code that installs
+// it).
 //
 // Default action for any system call not listed: fail with EPERM (so Python raises instead of
 // hanging or dying on an unforeseen but harmless call). Listed calls are allowed, refused with an
@@ -19,10 +20,10 @@ enum class SyscallAction {
 // One rule. When `arg0_mask` is non-zero the rule applies only when
 // (arg0 & arg0_mask) == arg0_value (used for clone flags).
 struct SyscallRule {
-  const char* name;         // system call name as libseccomp knows it ("openat")
+  const char* name;  // system call name as libseccomp knows it ("openat")
   SyscallAction action;
-  int error = 0;            // errno for kErrno
-  uint64_t arg0_mask = 0;   // 0 = unconditional
+  int error = 0;           // errno for kErrno
+  uint64_t arg0_mask = 0;  // 0 = unconditional
   uint64_t arg0_value = 0;
 };
 

@@ -28,9 +28,9 @@ namespace ilf::sandbox {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kTailBytes = 4096;          // kept of each of stdout/stderr
-constexpr size_t kMaxRecordBytes = 16 << 20; // E's records
-constexpr int64_t kGraceMs = 100;            // U may take this long to exit after E is done
+constexpr size_t kTailBytes = 4096;           // kept of each of stdout/stderr
+constexpr size_t kMaxRecordBytes = 16 << 20;  // E's records
+constexpr int64_t kGraceMs = 100;             // U may take this long to exit after E is done
 constexpr int kSetupFailedExit = 121;
 
 // One pipe whose ends close themselves.
@@ -56,7 +56,7 @@ struct Pipe {
 };
 
 struct SetupFailure {
-  char who;   // 'U' or 'E'
+  char who;  // 'U' or 'E'
   int step;
   int error;
 };
@@ -227,8 +227,8 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     KillTree(u.pid);
     u.Reap();
     evaluator_.Stop(&obs.evaluator);
-    return SandboxFailure("the evaluator did not accept the job (" +
-                          std::string(strerror(errno)) + ")");
+    return SandboxFailure("the evaluator did not accept the job (" + std::string(strerror(errno)) +
+                          ")");
   }
   calls.CloseWrite(), replies.CloseRead();  // E and U hold the only ends now
   for (int fd : {out.r, err.r, setup.r}) fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -275,14 +275,15 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       obs.untrusted_killed_by_us = true;
       KillTree(u.pid);
     }
-    Clock::time_point wake = evaluator_done ? std::min(deadline, done_time +
-                                                       std::chrono::milliseconds(kGraceMs))
-                                            : deadline;
+    Clock::time_point wake =
+        evaluator_done ? std::min(deadline, done_time + std::chrono::milliseconds(kGraceMs))
+                       : deadline;
     int timeout_ms = static_cast<int>(std::max<int64_t>(
         1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
     bool e_live = !evaluator_done && !evaluator_dead;
     if (u.pidfd < 0 || (e_live && evaluator_.pidfd() < 0)) timeout_ms = std::min(timeout_ms, 5);
-    pollfd fds[5] = {{capture_fds[0], POLLIN, 0}, {capture_fds[1], POLLIN, 0},
+    pollfd fds[5] = {{capture_fds[0], POLLIN, 0},
+                     {capture_fds[1], POLLIN, 0},
                      {e_live ? evaluator_.result_fd() : -1, POLLIN, 0},
                      {u.status.reaped ? -1 : u.pidfd, POLLIN, 0},
                      {e_live ? evaluator_.pidfd() : -1, POLLIN, 0}};
@@ -333,8 +334,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   result.peak_memory_kib = u.usage.ru_maxrss;
   result.stdout_tail = out_capture.Tail();
   result.stderr_tail = err_capture.Tail();
-  result.wall_time_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  result.wall_time_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
 }
 

@@ -8,7 +8,8 @@ namespace {
 bool StartsWithWord(const std::string& line, const char* word) {
   size_t n = std::char_traits<char>::length(word);
   return line.compare(0, n, word) == 0 &&
-         (line.size() == n || !(std::isalnum(static_cast<unsigned char>(line[n])) || line[n] == '_'));
+         (line.size() == n ||
+          !(std::isalnum(static_cast<unsigned char>(line[n])) || line[n] == '_'));
 }
 
 // Scans one line, updating bracket depth and open triple-quoted string state. Returns true when
@@ -32,8 +33,8 @@ bool ScanLine(const std::string& line, int* depth, std::string* open_string) {
     char c = line[i];
     if (c == '#') break;
     if (c == '"' || c == '\'') {
-      std::string quote = line.compare(i, 3, std::string(3, c)) == 0 ? std::string(3, c)
-                                                                      : std::string(1, c);
+      std::string quote =
+          line.compare(i, 3, std::string(3, c)) == 0 ? std::string(3, c) : std::string(1, c);
       *open_string = quote;
       i += quote.size();
       continue;
@@ -63,8 +64,8 @@ SplitTests SplitTestFile(const std::string& source) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     start = end + 1;
     bool inside = depth > 0 || !open_string.empty() || continued;
-    bool top_level = !inside && !line.empty() && !std::isspace(static_cast<unsigned char>(line[0])) &&
-                     line[0] != '#';
+    bool top_level = !inside && !line.empty() &&
+                     !std::isspace(static_cast<unsigned char>(line[0])) && line[0] != '#';
     bool clause = StartsWithWord(line, "else") || StartsWithWord(line, "elif") ||
                   StartsWithWord(line, "except") || StartsWithWord(line, "finally") ||
                   StartsWithWord(line, "case");

@@ -7,8 +7,9 @@
 namespace ilf::sandbox {
 
 struct SplitTests {
-  std::string setup;               // every top-level statement that is not an assert, in order
-  std::vector<std::string> tests;  // each top-level `assert` statement (with its continuation lines)
+  std::string setup;  // every top-level statement that is not an assert, in order
+  std::vector<std::string>
+      tests;  // each top-level `assert` statement (with its continuation lines)
 };
 
 // Splits at top-level statement boundaries: a line starting in column 0 outside brackets,

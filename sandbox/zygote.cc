@@ -13,10 +13,13 @@ namespace {
 
 // Modules every child finds already imported (commonly used by MBPP/HumanEval programs and tests).
 constexpr const char* kPreload[] = {
-    "math", "cmath", "re", "collections", "collections.abc", "itertools", "functools", "heapq",
-    "bisect", "string", "operator", "copy", "array", "datetime", "decimal", "fractions", "random",
-    "statistics", "typing", "dataclasses", "json", "struct", "time", "hashlib", "textwrap",
-    "unicodedata", "numbers", "enum", "abc", "io", "traceback",
+    "math",        "cmath",     "re",         "collections", "collections.abc",
+    "itertools",   "functools", "heapq",      "bisect",      "string",
+    "operator",    "copy",      "array",      "datetime",    "decimal",
+    "fractions",   "random",    "statistics", "typing",      "dataclasses",
+    "json",        "struct",    "time",       "hashlib",     "textwrap",
+    "unicodedata", "numbers",   "enum",       "abc",         "io",
+    "traceback",
 };
 
 std::string PythonErrorText() {
@@ -75,8 +78,8 @@ Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_
   PyObject* code = Py_CompileString(kHarnessSource, "sandbox/harness.py", Py_file_input);
   PyObject* ran = code && globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_XDECREF(code);
-  if (ran == nullptr) throw EnvironmentError("python: the sandbox harness failed to load: " +
-                                             PythonErrorText());
+  if (ran == nullptr)
+    throw EnvironmentError("python: the sandbox harness failed to load: " + PythonErrorText());
   Py_DECREF(ran);
   Py_INCREF(module);
   harness_ = module;
@@ -112,8 +115,8 @@ void Zygote::AfterForkChild() { PyOS_AfterFork_Child(); }
 
 void Zygote::RunUntrusted(const std::string& program, int req_fd, int resp_fd) {
   PyObject* text = Text(program);
-  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_untrusted", "Nii", text,
-                             req_fd, resp_fd));
+  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_untrusted", "Nii", text, req_fd,
+                             resp_fd));
 }
 
 void Zygote::RunEvaluatorLoop(int control_fd, int result_fd) {

@@ -44,8 +44,10 @@ TEST(ClassifyTest, PassNeedsEveryTestPassedAndDone) {
 
 TEST(ClassifyTest, UntrustedExitStatusNeverMakesAPass) {
   Observation obs = Base();
-  obs.records = {{{"t", "program_died"}, {"msg", "closed"}}, Record(0, "not_run"),
-                 Record(1, "not_run"), kDone};
+  obs.records = {{{"t", "program_died"}, {"msg", "closed"}},
+                 Record(0, "not_run"),
+                 Record(1, "not_run"),
+                 kDone};
   obs.untrusted = Exited(0);
   ExecResult result;
   EXPECT_EQ(Classified(obs, &result), Verdict::kRuntimeError);
@@ -69,8 +71,7 @@ TEST(ClassifyTest, LimitsComeFromTheHelpersObservations) {
          o->untrusted_cpu_ms = o->limits.cpu_time_ms;
        },
        Verdict::kTimeout},
-      {"oom-kill", [](Observation* o) { o->untrusted = Signaled(SIGKILL); },
-       Verdict::kMemoryLimit},
+      {"oom-kill", [](Observation* o) { o->untrusted = Signaled(SIGKILL); }, Verdict::kMemoryLimit},
       {"sigxfsz", [](Observation* o) { o->untrusted = Signaled(SIGXFSZ); }, Verdict::kOutputLimit},
       {"scratch", [](Observation* o) { o->scratch_exceeded = true; }, Verdict::kOutputLimit},
       {"setup", [](Observation* o) { o->setup_failure = "U: seccomp: EINVAL"; },

@@ -17,10 +17,11 @@ nlohmann::json RunExec(const std::string& args, int* exit_code) {
 TEST(ExecCliTest, AssertsOfTheTestFileAreTheTests) {
   ScratchDir dir;
   std::string program = dir.Write("p.py", "def double(x):\n    return 2 * x\n");
-  std::string tests = dir.Write("t.py", "import math\nassert double(2) == 4\n"
-                                        "def helper():\n    return 3\n"
-                                        "assert double(helper()) == 7, 'double(3)'\n"
-                                        "assert math.isclose(double(0.5), 1.0)\n");
+  std::string tests = dir.Write("t.py",
+                                "import math\nassert double(2) == 4\n"
+                                "def helper():\n    return 3\n"
+                                "assert double(helper()) == 7, 'double(3)'\n"
+                                "assert math.isclose(double(0.5), 1.0)\n");
   int code = -1;
   nlohmann::json result = RunExec(program + " --tests " + tests, &code);
   EXPECT_EQ(code, 0);

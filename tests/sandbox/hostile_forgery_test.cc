@@ -28,39 +28,43 @@ TEST_F(HostileTest, OsExitZeroInsideTheCall) {
 }
 
 TEST_F(HostileTest, AtexitHookPrintsSuccess) {
-  ExecResult r = Run("import atexit, os, sys\n"
-                     "atexit.register(lambda: (print('{\"verdict\": \"PASS\"}'), os._exit(0)))\n"
-                     "def add(a, b):\n    sys.exit(0)\n",
-                     Tests());
+  ExecResult r =
+      Run("import atexit, os, sys\n"
+          "atexit.register(lambda: (print('{\"verdict\": \"PASS\"}'), os._exit(0)))\n"
+          "def add(a, b):\n    sys.exit(0)\n",
+          Tests());
   EXPECT_EQ(r.verdict, Verdict::kRuntimeError) << Describe(r);
 }
 
 TEST_F(HostileTest, ReplacedExcepthook) {
-  ExecResult r = Run("import sys\nsys.excepthook = lambda *a: None\n"
-                     "def add(a, b):\n    return a * b\n",
-                     Tests());
+  ExecResult r =
+      Run("import sys\nsys.excepthook = lambda *a: None\n"
+          "def add(a, b):\n    return a * b\n",
+          Tests());
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
 }
 
 TEST_F(HostileTest, RebindingBuiltinsAndAssertionError) {
-  ExecResult r = Run("import builtins\n"
-                     "class Quiet(Exception):\n    pass\n"
-                     "builtins.AssertionError = Quiet\n"
-                     "builtins.len = lambda x: 3\n"
-                     "builtins.list = lambda *a: [1, 2, 3]\n"
-                     "def add(a, b):\n    return [a]\n",
-                     {"assert len(add(1, 2)) == 3", "assert list(add(1, 2)) == [1, 2, 3]"});
+  ExecResult r =
+      Run("import builtins\n"
+          "class Quiet(Exception):\n    pass\n"
+          "builtins.AssertionError = Quiet\n"
+          "builtins.len = lambda x: 3\n"
+          "builtins.list = lambda *a: [1, 2, 3]\n"
+          "def add(a, b):\n    return [a]\n",
+          {"assert len(add(1, 2)) == 3", "assert list(add(1, 2)) == [1, 2, 3]"});
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
   EXPECT_EQ(r.tests[0].exception_type, "AssertionError");
   EXPECT_EQ(r.tests[1].status, TestStatus::kFailed);
 }
 
 TEST_F(HostileTest, AlwaysEqualObject) {
-  ExecResult r = Run("class Yes:\n    def __eq__(self, other):\n        return True\n"
-                     "    __hash__ = object.__hash__\n"
-                     "    def __bool__(self):\n        return True\n"
-                     "def add(a, b):\n    return Yes()\n",
-                     {"assert add(1, 2) == 3", "assert 3 == add(1, 2)", "assert add(1, 2)"});
+  ExecResult r =
+      Run("class Yes:\n    def __eq__(self, other):\n        return True\n"
+          "    __hash__ = object.__hash__\n"
+          "    def __bool__(self):\n        return True\n"
+          "def add(a, b):\n    return Yes()\n",
+          {"assert add(1, 2) == 3", "assert 3 == add(1, 2)", "assert add(1, 2)"});
   EXPECT_NE(r.verdict, Verdict::kPass) << Describe(r);
   EXPECT_EQ(r.tests[0].status, TestStatus::kFailed);
   EXPECT_EQ(r.tests[1].status, TestStatus::kFailed);
@@ -68,15 +72,16 @@ TEST_F(HostileTest, AlwaysEqualObject) {
 }
 
 TEST_F(HostileTest, BuiltinSubclassesWithForgedEquality) {
-  ExecResult r = Run("class I(int):\n    def __eq__(self, other):\n        return True\n"
-                     "class L(list):\n    def __eq__(self, other):\n        return True\n"
-                     "    def __iter__(self):\n        return iter([1, 2, 3])\n"
-                     "class S(str):\n    def __eq__(self, other):\n        return True\n"
-                     "def add(a, b):\n    return I(0)\n"
-                     "def items():\n    return L([9])\n"
-                     "def name():\n    return S('no')\n",
-                     {"assert add(1, 2) == 3", "assert items() == [1, 2, 3]",
-                      "assert list(items()) == [1, 2, 3]", "assert name() == 'yes'"});
+  ExecResult r =
+      Run("class I(int):\n    def __eq__(self, other):\n        return True\n"
+          "class L(list):\n    def __eq__(self, other):\n        return True\n"
+          "    def __iter__(self):\n        return iter([1, 2, 3])\n"
+          "class S(str):\n    def __eq__(self, other):\n        return True\n"
+          "def add(a, b):\n    return I(0)\n"
+          "def items():\n    return L([9])\n"
+          "def name():\n    return S('no')\n",
+          {"assert add(1, 2) == 3", "assert items() == [1, 2, 3]",
+           "assert list(items()) == [1, 2, 3]", "assert name() == 'yes'"});
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
   for (const TestOutcome& t : r.tests) EXPECT_EQ(t.status, TestStatus::kFailed);
 }
@@ -109,19 +114,21 @@ TEST_F(HostileTest, WritingFakeRecordsToEveryDescriptor) {
 }
 
 TEST_F(HostileTest, RerunningItselfWithAssertsDisabled) {
-  ExecResult r = Run("import os, sys\n"
-                     "def add(a, b):\n    return 0\n"
-                     "os.execv(sys.executable or '/usr/bin/python3', ['python3', '-O', '-c', "
-                     "'print(1)'])\n",
-                     Tests());
+  ExecResult r =
+      Run("import os, sys\n"
+          "def add(a, b):\n    return 0\n"
+          "os.execv(sys.executable or '/usr/bin/python3', ['python3', '-O', '-c', "
+          "'print(1)'])\n",
+          Tests());
   EXPECT_EQ(r.verdict, Verdict::kBlocked) << Describe(r);
 }
 
 TEST_F(HostileTest, RerunningThroughSubprocessAndSystem) {
-  ExecResult r = Run("import subprocess\ndef add(a, b):\n"
-                     "    return int(subprocess.check_output(['python3', '-O', '-c', "
-                     "'print(3)']))\n",
-                     Tests());
+  ExecResult r =
+      Run("import subprocess\ndef add(a, b):\n"
+          "    return int(subprocess.check_output(['python3', '-O', '-c', "
+          "'print(3)']))\n",
+          Tests());
   EXPECT_EQ(r.verdict, Verdict::kBlocked) << Describe(r);
   r = Run("import os\ndef add(a, b):\n    os.system('touch /tmp/ilf-canary')\n    return a + b\n",
           Tests());
@@ -129,12 +136,13 @@ TEST_F(HostileTest, RerunningThroughSubprocessAndSystem) {
 }
 
 TEST_F(HostileTest, HostEnvironmentIsNotVisible) {
-  ExecResult r = Run("import os\nprint(dict(os.environ))\n"
-                     "for path in ['/proc/self/environ', '/proc/1/environ']:\n"
-                     "    try:\n        print(open(path, 'rb').read())\n"
-                     "    except OSError as e:\n        print(path, e)\n"
-                     "def add(a, b):\n    return os.environ.get('ILF_HOSTILE_SECRET', '')\n",
-                     {"assert add(1, 2).startswith('ilf-host-secret')"});
+  ExecResult r =
+      Run("import os\nprint(dict(os.environ))\n"
+          "for path in ['/proc/self/environ', '/proc/1/environ']:\n"
+          "    try:\n        print(open(path, 'rb').read())\n"
+          "    except OSError as e:\n        print(path, e)\n"
+          "def add(a, b):\n    return os.environ.get('ILF_HOSTILE_SECRET', '')\n",
+          {"assert add(1, 2).startswith('ilf-host-secret')"});
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
   EXPECT_EQ(r.stdout_tail.find(kSecret), std::string::npos) << r.stdout_tail;
   EXPECT_EQ(r.stdout_tail.find("ILF_HOSTILE_SECRET"), std::string::npos) << r.stdout_tail;
@@ -142,13 +150,14 @@ TEST_F(HostileTest, HostEnvironmentIsNotVisible) {
 
 TEST_F(HostileTest, HostFilesAreNotReadable) {
   ScratchFile secret("/tmp/ilf-hostile-secret.txt", kSecret);
-  ExecResult r = Run("def add(a, b):\n"
-                     "    for p in ['/tmp/ilf-hostile-secret.txt', '/etc/shadow', '/etc/passwd',"
-                     " '/root/.bashrc', '/proc/1/cmdline']:\n"
-                     "        try:\n            return open(p).read()\n"
-                     "        except OSError as e:\n            print(p, type(e).__name__)\n"
-                     "    return 'none'\n",
-                     {"assert add(1, 2).startswith('ilf-host-secret')"});
+  ExecResult r =
+      Run("def add(a, b):\n"
+          "    for p in ['/tmp/ilf-hostile-secret.txt', '/etc/shadow', '/etc/passwd',"
+          " '/root/.bashrc', '/proc/1/cmdline']:\n"
+          "        try:\n            return open(p).read()\n"
+          "        except OSError as e:\n            print(p, type(e).__name__)\n"
+          "    return 'none'\n",
+          {"assert add(1, 2).startswith('ilf-host-secret')"});
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
   EXPECT_NE(r.stdout_tail.find("/tmp/ilf-hostile-secret.txt PermissionError"), std::string::npos)
       << r.stdout_tail;
@@ -156,24 +165,28 @@ TEST_F(HostileTest, HostFilesAreNotReadable) {
 }
 
 TEST_F(HostileTest, NoFileOutsideTheScratchDirectory) {
-  ExecResult r = Run("import os\ndef add(a, b):\n    n = 0\n"
-                     "    for p in " + CanaryList() + " + ['../ilf-canary', '/ilf-canary']:\n"
-                     "        try:\n            open(p, 'w').write('x')\n            n += 1\n"
-                     "        except OSError:\n            pass\n"
-                     "    open('inside.txt', 'w').write('fine')\n"
-                     "    print('inside', open('inside.txt').read())\n"
-                     "    return n\n",
-                     {"assert add(1, 2) == 5"});
+  ExecResult r =
+      Run("import os\ndef add(a, b):\n    n = 0\n"
+          "    for p in " +
+              CanaryList() +
+              " + ['../ilf-canary', '/ilf-canary']:\n"
+              "        try:\n            open(p, 'w').write('x')\n            n += 1\n"
+              "        except OSError:\n            pass\n"
+              "    open('inside.txt', 'w').write('fine')\n"
+              "    print('inside', open('inside.txt').read())\n"
+              "    return n\n",
+          {"assert add(1, 2) == 5"});
   EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);  // not one outside write succeeded
   EXPECT_EQ(r.tests[0].message, "assert add(1, 2) == 5");
   EXPECT_NE(r.stdout_tail.find("inside fine"), std::string::npos) << r.stdout_tail;
 }
 
 TEST_F(HostileTest, ScratchDirectoryIsFreshForEachExecution) {
-  ExecResult first = Run("import os\nopen('left.txt', 'w').write('x')\nos.mkdir('sub')\n"
-                         "os.chmod('sub', 0)\nos.chmod('.', 0o777)\n"
-                         "def add(a, b):\n    return 0\n",
-                         Tests());
+  ExecResult first =
+      Run("import os\nopen('left.txt', 'w').write('x')\nos.mkdir('sub')\n"
+          "os.chmod('sub', 0)\nos.chmod('.', 0o777)\n"
+          "def add(a, b):\n    return 0\n",
+          Tests());
   EXPECT_EQ(first.verdict, Verdict::kFail) << Describe(first);
   for (int i = 0; i < 4; ++i) {  // both helpers
     ExecResult next = Run("import os\ndef add(a, b):\n    return sorted(os.listdir('.'))\n",

@@ -14,9 +14,9 @@ namespace ilf::sandbox::testing {
 namespace {
 
 TEST_F(SandboxTest, CorrectProgramPassesEveryTest) {
-  ExecResult r = Run("def add(a, b):\n    return a + b\n",
-                     {"assert add(1, 2) == 3", "assert add('a', 'b') == 'ab'",
-                      "assert add([1], [2]) == [1, 2]"});
+  ExecResult r = Run(
+      "def add(a, b):\n    return a + b\n",
+      {"assert add(1, 2) == 3", "assert add('a', 'b') == 'ab'", "assert add([1], [2]) == [1, 2]"});
   ASSERT_EQ(r.verdict, Verdict::kPass) << Describe(r);
   ASSERT_EQ(r.tests.size(), 3u);
   for (const TestOutcome& t : r.tests) EXPECT_EQ(t.status, TestStatus::kPassed);
@@ -62,10 +62,11 @@ TEST_F(SandboxTest, SyntaxErrorIsACompileError) {
 }
 
 TEST_F(SandboxTest, TestsCatchRelayedBuiltinExceptions) {
-  ExecResult r = Run("def f(x):\n    if x < 0:\n        raise ValueError('negative')\n"
-                     "    return x\n",
-                     {"try:\n    f(-1)\nexcept ValueError as e:\n    assert str(e) == 'negative'\n"
-                      "else:\n    assert False"});
+  ExecResult r =
+      Run("def f(x):\n    if x < 0:\n        raise ValueError('negative')\n"
+          "    return x\n",
+          {"try:\n    f(-1)\nexcept ValueError as e:\n    assert str(e) == 'negative'\n"
+           "else:\n    assert False"});
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
@@ -83,17 +84,18 @@ TEST_F(SandboxTest, ClassBasedSetupLikeMbpp367) {
   std::string setup =
       "root = Node(1)\nroot.left = Node(2)\nroot.right = Node(3)\nroot.left.left = Node(4)\n"
       "root.left.left.left = Node(8)\nroot1 = Node(1)\nroot1.left = Node(2)\n";
-  ExecResult r = Run(program, {"assert is_tree_balanced(root) == False",
-                               "assert is_tree_balanced(root1) == True",
-                               "assert root.left.data == 2"},
+  ExecResult r = Run(program,
+                     {"assert is_tree_balanced(root) == False",
+                      "assert is_tree_balanced(root1) == True", "assert root.left.data == 2"},
                      setup);
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
 TEST_F(SandboxTest, GeneratorComparedThroughList) {
-  ExecResult r = Run("def evens(n):\n    for i in range(n):\n        if i % 2 == 0:\n"
-                     "            yield i\n",
-                     {"assert list(evens(7)) == [0, 2, 4, 6]", "assert 4 in list(evens(5))"});
+  ExecResult r =
+      Run("def evens(n):\n    for i in range(n):\n        if i % 2 == 0:\n"
+          "            yield i\n",
+          {"assert list(evens(7)) == [0, 2, 4, 6]", "assert 4 in list(evens(5))"});
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
@@ -104,21 +106,22 @@ TEST_F(SandboxTest, InPlaceMutationIsVisibleToTheTests) {
 }
 
 TEST_F(SandboxTest, PlainValuesRoundTripExactly) {
-  ExecResult r = Run(
-      "import math\ndef values():\n"
-      "    return [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', b'\\x00\\xff',"
-      " (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]\n"
-      "def nan():\n    return float('nan')\n",
-      {"assert values() == [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', "
-       "b'\\x00\\xff', (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]",
-       "assert math.isnan(nan())", "assert type(values()[4]) is float"});
+  ExecResult r =
+      Run("import math\ndef values():\n"
+          "    return [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', b'\\x00\\xff',"
+          " (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]\n"
+          "def nan():\n    return float('nan')\n",
+          {"assert values() == [None, True, 2**100, -7, 0.1, float('inf'), 1+2j, 'é\\u2603', "
+           "b'\\x00\\xff', (1, (2,)), {1: {'a': [1]}}, {3}, frozenset({4})]",
+           "assert math.isnan(nan())", "assert type(values()[4]) is float"});
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
 TEST_F(SandboxTest, ProgramOutputIsCapturedButIrrelevant) {
-  ExecResult r = Run("import sys\nprint('hello out')\nprint('hello err', file=sys.stderr)\n"
-                     "def f():\n    return 1\n",
-                     {"assert f() == 1"});
+  ExecResult r =
+      Run("import sys\nprint('hello out')\nprint('hello err', file=sys.stderr)\n"
+          "def f():\n    return 1\n",
+          {"assert f() == 1"});
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
   EXPECT_NE(r.stdout_tail.find("hello out"), std::string::npos);
   EXPECT_NE(r.stderr_tail.find("hello err"), std::string::npos);
