@@ -16,8 +16,8 @@ import sys
 import time
 
 MAX_DEPTH = 200             # nesting of one encoded value
-MAX_ITEMS = 2_000_000       # containers elements in one message
-MAX_FRAME = 64 << 20        # bytes in one message
+MAX_ITEMS = 20_000_000      # elements (scalars and containers) in one message
+MAX_FRAME = 256 << 20       # bytes in one message
 MAX_TEXT = 2000             # characters of an exception message kept
 
 _PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
@@ -191,6 +191,12 @@ class _Decoder:
             raise ValueError('container of %d elements' % n)
         return n
 
+    def length(self):  # bytes of a str/bytes/int payload: bounded by the frame itself
+        (n,) = struct.unpack('<I', self.take(4))
+        if n > len(self.data) - self.pos:
+            raise ValueError('truncated message')
+        return n
+
     def value(self, depth=0):
         if depth > MAX_DEPTH:
             raise ValueError('value nested deeper than %d' % MAX_DEPTH)
@@ -207,16 +213,16 @@ class _Decoder:
         if tag == b'i':
             return struct.unpack('<q', self.take(8))[0]
         if tag == b'I':
-            return int.from_bytes(self.take(self.count()), 'little', signed=True)
+            return int.from_bytes(self.take(self.length()), 'little', signed=True)
         if tag == b'f':
             return struct.unpack('<d', self.take(8))[0]
         if tag == b'c':
             real, imag = struct.unpack('<dd', self.take(16))
             return complex(real, imag)
         if tag == b's':
-            return self.take(self.count()).decode('utf-8', 'surrogatepass')
+            return self.take(self.length()).decode('utf-8', 'surrogatepass')
         if tag == b'b':
-            return bytes(self.take(self.count()))
+            return bytes(self.take(self.length()))
         if tag in (b'l', b't', b'S', b'Z'):
             items = [self.value(depth + 1) for _ in range(self.count())]
             if tag == b'l':
@@ -233,7 +239,7 @@ class _Decoder:
         if tag == b'h':
             return self.from_handle(struct.unpack('<I', self.take(4))[0])
         if tag == b'B' and self.builtin_names is not None:
-            name = self.take(self.count()).decode('ascii')
+            name = self.take(self.length()).decode('ascii')
             found = getattr(builtins, name, None)
             if found is None or not self.builtin_names(found):
                 raise ValueError('%r is not an accepted builtin' % name)
