@@ -114,6 +114,10 @@ int RunEval(int argc, char** argv) {
   sandbox::SandboxOptions sandbox_options;
   sandbox_options.workers = workers;
   sandbox_options.allow_weaker = allow_weaker;
+  // EvalPlus's test programs import numpy; pre-importing it in the zygote saves ~100 ms per sample.
+  for (const tasks::Task* task : selection->tasks) {
+    for (const std::string& test : task->tests) sandbox_options.preload_numpy |= test.find("numpy") != std::string::npos;
+  }
   sandbox::Sandbox sandbox(sandbox_options);
   LogInfo("evaluating {} samples of {} tasks with {} sandbox workers", samples.size(), selection->tasks.size(),
           sandbox.workers());
