@@ -64,11 +64,26 @@ TEST_F(HostileTest, AlwaysEqualObject) {
           "    __hash__ = object.__hash__\n"
           "    def __bool__(self):\n        return True\n"
           "def add(a, b):\n    return Yes()\n",
-          {"assert add(1, 2) == 3", "assert 3 == add(1, 2)", "assert add(1, 2)"});
-  EXPECT_NE(r.verdict, Verdict::kPass) << Describe(r);
-  EXPECT_EQ(r.tests[0].status, TestStatus::kFailed);
-  EXPECT_EQ(r.tests[1].status, TestStatus::kFailed);
-  EXPECT_EQ(r.tests[2].status, TestStatus::kError);  // truth of a program object is refused
+          {"assert add(1, 2) == 3", "assert 3 == add(1, 2)", "assert add(1, 2) != 4",
+           "assert [add(1, 2)] == [3]", "assert {'k': add(1, 2)} == {'k': 3}",
+           "assert add(1, 2) in (3,)"});
+  EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
+  for (int i : {0, 1, 3, 4, 5}) EXPECT_EQ(r.tests[i].status, TestStatus::kFailed) << i;
+  // Identity semantics: a program object is != 4 (and its __ne__ is never asked).
+  EXPECT_EQ(r.tests[2].status, TestStatus::kPassed);
+}
+
+TEST_F(HostileTest, TruthOfAProgramObjectIsTheProgramsAnswer) {
+  // Truthiness is asked of the program: it could state any truth value with a plain bool, so
+  // this grants nothing. (Programs returning re.Match objects rely on it.)
+  ExecResult r = Run("import re\nclass Always:\n    def __bool__(self):\n        return True\n"
+                     "def match(text):\n    return re.search('a+b', text)\n"
+                     "def add(a, b):\n    return Always()\n",
+                     {"assert match('xaab')", "assert not match('xyz')", "assert add(1, 2) == 3"});
+  EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
+  EXPECT_EQ(r.tests[0].status, TestStatus::kPassed);
+  EXPECT_EQ(r.tests[1].status, TestStatus::kPassed);
+  EXPECT_EQ(r.tests[2].status, TestStatus::kFailed);
 }
 
 TEST_F(HostileTest, BuiltinSubclassesWithForgedEquality) {
