@@ -17,6 +17,7 @@
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
 #include "src/core/paths.h"
+#include "src/code/names.h"
 #include "src/core/progress.h"
 
 namespace ilf {
@@ -45,6 +46,9 @@ std::vector<Task> LoadMbpp(const std::string& path, const sandbox::Limits& limit
         task.request.tests.push_back(test.get<std::string>());
     }
     task.request.limits = limits;
+    task.request.entry_point =
+        code::FindEntryPoint(task.request.program, task.request.tests.empty() ? "" : task.request.tests.front())
+            .value_or("");
     tasks.push_back(std::move(task));
     if (limit > 0 && static_cast<int>(tasks.size()) >= limit) break;
   }

@@ -5,6 +5,7 @@
 #include "runner/commands.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/test_split.h"
+#include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/log.h"
@@ -23,6 +24,9 @@ int RunExec(int argc, char** argv) {
   bool allow_weaker = false, verbose = false;
   app.add_option("program", program_path, "the program (Python source file)")->required();
   app.add_option("--tests", tests_path, "test file: top-level asserts are the tests");
+  app.add_option("--entry-point", request.entry_point,
+                 "the function the tests call; the only program name allowed to shadow a builtin for "
+                 "the tests (default: found from the tests)");
   app.add_option("--setup", setup_path, "trusted code run after the program, before the tests");
   app.add_option("--time-limit-ms", request.limits.wall_time_ms,
                  "wall-clock limit for the whole execution, milliseconds (CPU limit is the same)")
@@ -51,6 +55,11 @@ int RunExec(int argc, char** argv) {
     request.setup = std::move(split.setup);
   }
   if (!setup_path.empty()) request.setup = ReadFile(setup_path) + "\n" + request.setup;
+  if (request.entry_point.empty()) {
+    std::string all_tests;
+    for (const std::string& test : request.tests) all_tests += test + "\n";
+    request.entry_point = code::FindEntryPoint(request.program, all_tests).value_or("");
+  }
 
   options.workers = 1;
   options.allow_weaker = allow_weaker;

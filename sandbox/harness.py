@@ -575,7 +575,8 @@ def run_evaluator_loop(control_fd, result_fd):
         try:
             if len(fds) != 2:
                 raise ValueError('expected 2 descriptors, got %d' % len(fds))
-            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1]), result_fd)
+            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1]), result_fd,
+                      job.get('entry_point', ''))
             _report(result_fd, {'t': 'done'})
         except BaseException as exc:
             _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (
@@ -602,7 +603,12 @@ def _recv_exact_socket(sock, n):
     return b''.join(chunks)
 
 
-def _evaluate(setup, tests, channel, result_fd):
+# Names of the builtins as E started: a program global with one of these names would replace the
+# builtin for the tests too (`set = lambda *a: 1` makes `set(f(x)) == set(y)` true), so it is hidden.
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _evaluate(setup, tests, channel, result_fd, entry_point=''):
     try:
         first = decode(_recv(channel.resp_fd), channel.make_ref, _is_builtin_type)
     except (ProgramDied, ValueError, struct.error, RecursionError, UnicodeDecodeError) as exc:
@@ -624,7 +630,7 @@ def _evaluate(setup, tests, channel, result_fd):
         if type(entry) is not tuple or len(entry) != 3 or type(entry[0]) is not str:
             continue
         name, what, value = entry
-        if name.startswith('__'):
+        if name.startswith('__') or (name in _BUILTIN_NAMES and name != entry_point):
             continue
         if what == 'module' and type(value) is tuple and len(value) == 2:
             # The same module in E when it is already loaded here (math, re, ...), so tests use a

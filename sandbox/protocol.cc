@@ -54,6 +54,7 @@ nlohmann::json RequestToJson(const ExecRequest& request) {
   return {{"program", request.program},
           {"setup", request.setup},
           {"tests", request.tests},
+          {"entry_point", request.entry_point},
           {"limits",
            {{"wall_time_ms", l.wall_time_ms},
             {"cpu_time_ms", l.cpu_time_ms},
@@ -68,6 +69,7 @@ ExecRequest RequestFromJson(const nlohmann::json& json) {
   request.program = json.at("program").get<std::string>();
   request.setup = json.at("setup").get<std::string>();
   request.tests = json.at("tests").get<std::vector<std::string>>();
+  request.entry_point = json.value("entry_point", "");
   const nlohmann::json& l = json.at("limits");
   request.limits.wall_time_ms = l.at("wall_time_ms").get<int64_t>();
   request.limits.cpu_time_ms = l.at("cpu_time_ms").get<int64_t>();

@@ -51,6 +51,10 @@ struct ExecRequest {
                                    // (MBPP test_setup_code, imports, HumanEval's `def check`)
   std::vector<std::string> tests;  // trusted test blocks, run in order; each is one test
                                    // (an assert statement, `check(f)`, an EvalPlus test program)
+  std::string entry_point;         // the function the tests call. A program global that shadows a
+                                   // builtin (`len = ...`, `def set(...)`) is hidden from setup and
+                                   // tests, which see the real builtin, unless it is this name
+                                   // (MBPP 126's entry point is `sum`).
   Limits limits;
 };
 

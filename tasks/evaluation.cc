@@ -96,6 +96,7 @@ sandbox::ExecRequest RequestFor(const Suite& suite, const Task& task, std::strin
   request.program = std::move(program);
   request.setup = task.setup;
   request.tests = task.tests;
+  request.entry_point = task.entry_point;
   request.limits = suite.limits;
   if (options.time_limit_ms) {
     request.limits.wall_time_ms = *options.time_limit_ms;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "src/core/atomic_file.h"
 #include "src/core/jsonl.h"
@@ -18,19 +19,28 @@ std::string Ilf() { return testing::IlfBinary(); }
 
 Json Summary(const std::string& dir) { return Json::parse(ReadFile(dir + "/summary.json")); }
 
-void ExpectAllReferencesPass(const std::string& suite, size_t tasks) {
+// Every reference program passes, except the listed ones (task id -> expected text in `detail`),
+// which the README lists with their reason.
+void ExpectAllReferencesPass(const std::string& suite, size_t tasks,
+                             const std::map<std::string, std::string>& exceptions = {}) {
   ScratchDir dir;
   auto result = RunCommand(Ilf() + " eval --suite " + suite + " --reference --k 1 --out " + dir.path() + " 2>&1");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   Json summary = Summary(dir.path());
   EXPECT_EQ(summary["samples"].get<size_t>(), tasks) << result.output;
-  EXPECT_DOUBLE_EQ(summary["pass_at_k"]["pass@1"].get<double>(), 1.0) << summary.dump(2);
-  if (summary.contains("base_pass_at_k")) EXPECT_DOUBLE_EQ(summary["base_pass_at_k"]["pass@1"].get<double>(), 1.0);
-  if (::testing::Test::HasFailure()) {
-    for (const JsonlRecord& r : ReadArtifact(dir.path() + "/results.jsonl", "ilf.results", 1)) {
-      if (r.value["verdict"] != "PASS") ADD_FAILURE() << r.value.dump().substr(0, 600);
+  double expected = static_cast<double>(tasks - exceptions.size()) / tasks;
+  EXPECT_DOUBLE_EQ(summary["pass_at_k"]["pass@1"].get<double>(), expected) << summary.dump(2);
+  size_t excepted = 0;
+  for (const JsonlRecord& r : ReadArtifact(dir.path() + "/results.jsonl", "ilf.results", 1)) {
+    if (r.value["verdict"] == "PASS") continue;
+    auto it = exceptions.find(r.value["task_id"].get<std::string>());
+    if (it != exceptions.end() && r.value["detail"].get<std::string>().find(it->second) != std::string::npos) {
+      ++excepted;
+      continue;
     }
+    ADD_FAILURE() << r.value.dump().substr(0, 600);
   }
+  EXPECT_EQ(excepted, exceptions.size());
 }
 
 TEST(EvalReference, MbppAll974Pass) {
@@ -47,7 +57,8 @@ TEST(EvalReference, HumanEvalPass) {
 }
 TEST(EvalReference, MbppPlusPassWithPlusTests) {
   ILF_DATA_OR_SKIP(f, "evalplus/MbppPlus-OriginFmt.jsonl.gz");
-  ExpectAllReferencesPass("mbppplus", 378);
+  // MBPP+/255 compares lists of ~128 M tuples, above what crosses from the program to the evaluator.
+  ExpectAllReferencesPass("mbppplus", 378, {{"Mbpp/255", "not transferable"}});
 }
 TEST(EvalReference, HumanEvalPlusPassWithPlusTests) {
   ILF_DATA_OR_SKIP(f, "evalplus/HumanEvalPlus-OriginFmt.jsonl.gz");

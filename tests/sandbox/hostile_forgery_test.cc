@@ -58,6 +58,31 @@ TEST_F(HostileTest, RebindingBuiltinsAndAssertionError) {
   EXPECT_EQ(r.tests[1].status, TestStatus::kFailed);
 }
 
+// Defining a global named like a builtin would, in one shared namespace, replace it for the tests
+// too: `set = lambda *a: 1` makes `set(f(x)) == set(y)` true whatever f returns. Such globals are
+// hidden from the tests unless the name is the entry point (MBPP 126's function is called `sum`).
+TEST_F(HostileTest, ProgramGlobalsShadowingBuiltinsAreHiddenFromTests) {
+  ExecRequest request;
+  request.program =
+      "def set(*a):\n    return 1\n"
+      "len = lambda x: 3\n"
+      "sorted = lambda x: [1, 2]\n"
+      "def similar(a, b):\n    return (0,)\n";
+  request.tests = {"assert set(similar((1, 2), (2, 3))) == set((2,))", "assert len(similar(1, 2)) == 3",
+                   "assert sorted(similar(1, 2)) == [1, 2]"};
+  request.entry_point = "similar";
+  request.limits.wall_time_ms = 5000;
+  ExecResult r = sandbox().Run(request);
+  EXPECT_EQ(r.verdict, Verdict::kFail) << Describe(r);
+  for (const TestOutcome& t : r.tests) EXPECT_EQ(t.status, TestStatus::kFailed);
+
+  ExecRequest sum;  // the entry point may shadow a builtin
+  sum.program = "def sum(a, b):\n    return a + b\n";
+  sum.tests = {"assert sum(2, 3) == 5"};
+  sum.entry_point = "sum";
+  EXPECT_EQ(sandbox().Run(sum).verdict, Verdict::kPass);
+}
+
 TEST_F(HostileTest, AlwaysEqualObject) {
   ExecResult r =
       Run("class Yes:\n    def __eq__(self, other):\n        return True\n"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sandbox/sandbox.h"
+#include "src/code/names.h"
 #include "src/core/jsonl.h"
 #include "tests/sandbox/sandbox_fixture.h"
 #include "tests/support/test_data.h"
@@ -19,6 +20,7 @@ std::vector<ExecRequest> LoadRequests(const std::string& path, std::vector<int64
     for (const char* key : {"test_list", "challenge_test_list"}) {
       for (const Json& test : record.Field(key)) request.tests.push_back(test.get<std::string>());
     }
+    request.entry_point = code::FindEntryPoint(request.program, request.tests.front()).value_or("");
     requests.push_back(std::move(request));
     ids->push_back(record.Int("task_id"));
   }
