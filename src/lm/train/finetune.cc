@@ -69,6 +69,7 @@ nlohmann::json FinetuneConfig::ResumeKey() const {
 
 FinetuneResult Finetune(const FinetuneConfig& c) {
   Validate(c);
+  KeepFreedMemoryForReuse();
   const torch::Device device = PickDevice(c.device);
   const std::string out = c.out_dir;
   fs::create_directories(out);

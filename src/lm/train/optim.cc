@@ -29,14 +29,20 @@ void AdamW::Step(double lr) {
     if (options_.weight_decay != 0.0) p.mul_(1.0 - lr * options_.weight_decay);
     exp_avg_[i].mul_(options_.beta1).add_(g, 1.0 - options_.beta1);
     exp_avg_sq_[i].mul_(options_.beta2).addcmul_(g, g, 1.0 - options_.beta2);
-    torch::Tensor denom = (exp_avg_sq_[i].sqrt() / bias2_sqrt).add_(options_.eps);
+    // denom = sqrt(v) / sqrt(1 - beta2^t) + eps, built in a reused buffer: fresh multi-GiB
+    // temporaries every step cost page faults that dominate a CPU step of a large model.
+    if (scratch_.numel() < p.numel()) scratch_ = torch::empty({p.numel()}, exp_avg_sq_[i].options());
+    torch::Tensor denom = scratch_.narrow(0, 0, p.numel()).view(p.sizes());
+    torch::sqrt_out(denom, exp_avg_sq_[i]);
+    denom.div_(bias2_sqrt).add_(options_.eps);
     p.addcdiv_(exp_avg_[i].to(p.scalar_type()), denom.to(p.scalar_type()), -lr / bias1);
   }
 }
 
 void AdamW::ZeroGrad() {
+  // In place (not set to none): the next backward accumulates into the same memory.
   for (auto& [name, p] : params_) {
-    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+    if (p.grad().defined()) p.mutable_grad().zero_();
   }
 }
 
@@ -86,7 +92,8 @@ double ClipGradNorm(const std::vector<torch::Tensor>& params, double max_norm) {
   double sum_sq = 0.0;
   for (const torch::Tensor& p : params) {
     if (!p.grad().defined()) continue;
-    sum_sq += p.grad().to(torch::kFloat32).pow(2).sum().item<double>();
+    const double norm = p.grad().to(torch::kFloat32).norm().item<double>();  // no temporary
+    sum_sq += norm * norm;
   }
   const double norm = std::sqrt(sum_sq);
   if (max_norm > 0.0) {

@@ -34,6 +34,7 @@ class AdamW {
 
   // One update with learning rate `lr` from the parameters' current .grad().
   void Step(double lr);
+  // Zeroes the grads in place (keeping their memory for the next backward).
   void ZeroGrad();
   int64_t steps_taken() const { return step_; }
   const NamedTensors& params() const { return params_; }
@@ -48,6 +49,7 @@ class AdamW {
   NamedTensors params_;
   std::vector<torch::Tensor> exp_avg_;
   std::vector<torch::Tensor> exp_avg_sq_;
+  torch::Tensor scratch_;  // float32 buffer for the update's denominator, as large as the largest param
   AdamWOptions options_;
   int64_t step_ = 0;
 };

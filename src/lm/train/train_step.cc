@@ -1,6 +1,9 @@
 #include "src/lm/train/train_step.h"
 
+#include <malloc.h>
+
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <limits>
@@ -15,12 +18,21 @@ class AutocastScope {
  public:
   explicit AutocastScope(bool enabled) : enabled_(enabled) {
     if (!enabled_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);  // the 2.4+ per-device API
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
     at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
     at::autocast::set_enabled(true);
+#endif
   }
   ~AutocastScope() {
     if (!enabled_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
     at::autocast::set_enabled(false);
+#endif
     at::autocast::clear_cache();
   }
   AutocastScope(const AutocastScope&) = delete;
@@ -31,6 +43,14 @@ class AutocastScope {
 };
 
 }  // namespace
+
+void KeepFreedMemoryForReuse() {
+#ifdef __GLIBC__
+  constexpr int kOneGib = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kOneGib);
+  mallopt(M_TRIM_THRESHOLD, kOneGib);
+#endif
+}
 
 torch::Tensor TrainLogits(CausalLmImpl& model, const Batch& batch, const ComputeOptions& compute) {
   ILF_CHECK(!compute.bf16_autocast || compute.device.is_cuda(), "bf16 autocast is CUDA-only");
@@ -66,7 +86,6 @@ StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches
                     " (hint: lower --lr or set --max-grad-norm)", kExitFailed);
   }
   optimizer.Step(lr);
-  optimizer.ZeroGrad();
   return stats;
 }
 

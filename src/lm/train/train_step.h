@@ -36,11 +36,19 @@ struct StepStats {
   int64_t target_tokens = 0;  // tokens in the loss
 };
 
+// Makes glibc keep freed memory for reuse (raises the mmap and trim thresholds to 1 GiB). A training
+// step allocates and frees multi-hundred-MiB tensors (activations, the embedding's gradient);
+// glibc's defaults return every block above 32 MiB to the kernel, so each step page-faults them in
+// again, which on the CPU costs more than the step's arithmetic for a 0.5B model. Process-wide;
+// idempotent; a no-op without glibc.
+void KeepFreedMemoryForReuse();
+
 // Logits [B, T, V] of a batch with autograd (autocast and LoRA as configured).
 torch::Tensor TrainLogits(CausalLmImpl& model, const Batch& batch, const ComputeOptions& compute);
 
 // Forward+backward over `micro_batches`, clipping to max_grad_norm (0 = no clipping), one AdamW
-// update at `lr`, grads cleared. The optimizer holds the trainable parameters.
+// update at `lr`. Grads are zeroed in place at the start (they hold this step's afterwards). The
+// optimizer holds the trainable parameters.
 StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches, AdamW& optimizer,
                     double lr, double max_grad_norm, const ComputeOptions& compute);
 
