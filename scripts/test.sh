@@ -8,5 +8,5 @@ jobs=$(nproc)
 echo "test: LibTorch build"
 ctest --test-dir build --output-on-failure -j "$jobs"
 echo "test: sanitizer build (ASan + UBSan, tests that need no LibTorch)"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE slow
