@@ -22,6 +22,21 @@
 #include "sandbox/zygote.h"
 #include "src/core/error.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+// Sanitizer builds (-DILF_SANITIZE=ON): the embedded CPython keeps its interned objects and arenas
+// until exit by design, which LeakSanitizer would report on every helper and evaluator exit
+// (LeakSanitizer would also stop the world with clone and ptrace, which seccomp kills in U and E).
+// allocator_may_return_null: a malloc over the children's RLIMIT_AS (isolation.cc) returns NULL,
+// which CPython turns into MemoryError (MEMORY_LIMIT), instead of ASan aborting the process.
+// handle_segv/sigbus/sigfpe=0: a program that crashes the interpreter (ctypes.string_at(0)) must
+// die by that signal, as in normal builds (RUNTIME_ERROR "killed by signal SIGSEGV"), not be
+// turned into exit status 1 by ASan's handler. ASan's instrumentation checks are unaffected.
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0:allocator_may_return_null=1:handle_segv=0:handle_sigbus=0:"
+         "handle_sigfpe=0";
+}
+#endif
+
 namespace ilf::sandbox {
 namespace {
 

@@ -57,6 +57,43 @@ bool Limit(int resource, rlim_t value) {
   return setrlimit(resource, &limit) == 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer builds only (-DILF_SANITIZE=ON). ASan reserves terabytes of address space at
+// start-up (shadow memory, allocator regions: PROT_NONE, MAP_NORESERVE), and RLIMIT_AS counts
+// reservations: under a plain limit of a few hundred MiB every later mmap fails with ENOMEM and
+// ASan dies ("ERROR: Failed to mmap", exit 1) before the harness runs. So the limit here is what
+// the process has mapped at this point (mm->total_vm, first field of /proc/self/statm) plus the
+// plan's bytes: the child can still map only address_space_bytes more, and a memory bomb still
+// ends in MemoryError (helper_main.cc sets allocator_may_return_null=1, so ASan's malloc returns
+// NULL instead of aborting). Normal builds apply the plain limit; none of this is compiled there.
+// open/read/close only: post-fork safe, nothing allocates. Returns false with errno set.
+bool MappedBytes(rlim_t* bytes) {
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[64];
+  ssize_t n = read(fd, text, sizeof text);
+  close(fd);
+  rlim_t pages = 0;
+  for (ssize_t i = 0; i < n && text[i] >= '0' && text[i] <= '9'; ++i) {
+    pages = pages * 10 + static_cast<rlim_t>(text[i] - '0');
+  }
+  if (pages == 0) {
+    errno = n < 0 ? errno : EIO;
+    return false;
+  }
+  *bytes = pages * static_cast<rlim_t>(getpagesize());
+  return true;
+}
+
+bool LimitAddressSpace(rlim_t bytes) {
+  if (bytes == RLIM_INFINITY) return Limit(RLIMIT_AS, bytes);
+  rlim_t mapped = 0;
+  return MappedBytes(&mapped) && Limit(RLIMIT_AS, mapped + bytes);
+}
+#else
+bool LimitAddressSpace(rlim_t bytes) { return Limit(RLIMIT_AS, bytes); }
+#endif
+
 }  // namespace
 
 const char* IsolationStepName(int step) {
@@ -81,7 +118,7 @@ int ApplyIsolation(const ChildPlan& plan, int* error) {
   ILF_STEP(kCloseFds, syscall(SYS_close_range, 3 + plan.kept_count, ~0u, 0) == 0);
   ILF_STEP(kChdir, chdir(plan.scratch_dir) == 0);
   ILF_STEP(kRlimitCpu, Limit(RLIMIT_CPU, plan.cpu_seconds));
-  ILF_STEP(kRlimitAs, Limit(RLIMIT_AS, plan.address_space_bytes));
+  ILF_STEP(kRlimitAs, LimitAddressSpace(plan.address_space_bytes));
   ILF_STEP(kRlimitFsize, Limit(RLIMIT_FSIZE, plan.file_size_bytes));
   ILF_STEP(kRlimitNofile, Limit(RLIMIT_NOFILE, plan.open_files));
   ILF_STEP(kRlimitNproc, Limit(RLIMIT_NPROC, plan.processes));

@@ -21,7 +21,8 @@ struct ChildPlan {
   int kept_count = 0;
   const char* scratch_dir = nullptr;  // working directory
   rlim_t cpu_seconds = 10;            // RLIMIT_CPU (soft = hard)
-  rlim_t address_space_bytes = 0;     // RLIMIT_AS
+  rlim_t address_space_bytes = 0;     // RLIMIT_AS (ASan builds: on top of what is already
+                                      // mapped, since ASan reserves terabytes; isolation.cc)
   rlim_t file_size_bytes = 0;         // RLIMIT_FSIZE
   rlim_t open_files = 64;             // RLIMIT_NOFILE
   rlim_t processes = 64;              // RLIMIT_NPROC (threads count)
