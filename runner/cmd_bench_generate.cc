@@ -24,8 +24,6 @@ int RunBenchGenerate(int argc, char** argv) {
   app.add_option("--dtype", options.dtype, "auto, float32, bfloat16, float16")->capture_default_str();
   app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")->capture_default_str();
   app.add_option("--seed", options.seed, "weights and prompts")->capture_default_str();
-  app.add_option("--matmul-repeats", options.matmul_repeats, "timed repetitions of the bare-matmul step")
-      ->capture_default_str();
   app.add_flag("--json", json, "print one JSON object");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   lm::BenchGenerateResult result = lm::BenchGenerate(options);

@@ -122,8 +122,14 @@ int RunGenerate(int argc, char** argv) {
   std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
   std::vector<std::vector<int64_t>> prompts;
   for (const PromptItem& item : items) prompts.push_back(item.ids);
+  // Embedding rows past the tokenizer's ids (Qwen2.5 pads 151,665 ids to 151,936 rows) have no
+  // text; an undertrained model may still emit them. They decode to nothing.
   auto decode = [&](const std::vector<int64_t>& ids) {
-    return tokenizer->Decode(std::vector<int32_t>(ids.begin(), ids.end()));
+    std::vector<int32_t> known;
+    for (int64_t id : ids) {
+      if (id < tokenizer->vocab_size()) known.push_back(static_cast<int32_t>(id));
+    }
+    return tokenizer->Decode(known);
   };
   lm::StopFn stop = nullptr;
   if (stopping) {

@@ -3,10 +3,12 @@
 //
 // The run (1) initialises the model (seeded), (2) generates new_tokens greedy tokens for `batch`
 // random prompts of prompt_tokens each, timing the prefill (up to the first token) and each
-// decoding step, and (3) times the bare matrix products one decoding step must do — for every layer
-// q/k/v/o and gate/up/down (GPT-2: c_attn, c_proj, c_fc, c_proj), plus the LM head, at `batch` rows,
-// with the model's own weight tensors — in a loop. bound_ratio = bare-matmul time / measured
-// decoding-step time: 1.0 means decoding costs nothing beyond its GEMMs. Torch-free header.
+// decoding step, and (3) between consecutive steps (outside their timed spans) times one pass of the
+// bare matrix products a decoding step must do — for every layer q/k/v/o and gate/up/down (GPT-2:
+// c_attn, c_proj, c_fc, c_proj), plus the LM head, at `batch` rows, with the model's own weight
+// tensors. bound_ratio = median bare-matmul pass / median decoding step: 1.0 means decoding costs
+// nothing beyond its GEMMs. Interleaving makes both medians see the same machine state (the
+// machine may be shared). Torch-free header.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,6 @@ struct BenchGenerateOptions {
   std::string dtype = "auto";  // as LoadOptions::dtype
   int threads = 0;             // CPU threads; 0 = core count
   uint64_t seed = 0;           // weights and prompts
-  int64_t matmul_repeats = 5;  // timed repetitions of the bare-matmul step (after one warm-up)
 };
 
 struct BenchGenerateResult {

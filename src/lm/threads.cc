@@ -11,12 +11,12 @@ namespace ilf::lm {
 
 int ConfigureCpuThreads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (at::get_num_threads() != threads) at::set_num_threads(threads);
-  // OpenBLAS keeps its own pool; it is looked up at run time so no link-time dependency is needed.
+  // OpenBLAS is looked up at run time, so no link-time dependency on it is needed.
   using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
-    set(threads);
-  }
+  auto set_blas = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  int torch_threads = set_blas ? 1 : threads;
+  if (at::get_num_threads() != torch_threads) at::set_num_threads(torch_threads);
+  if (set_blas) set_blas(threads);  // after torch's, in case torch also sets BLAS threads
   return threads;
 }
 

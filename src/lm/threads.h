@@ -1,14 +1,20 @@
-// CPU threading and BLAS for LibTorch. Torch's intra-op pool and OpenBLAS (Debian's
-// libopenblas0-pthread, chosen through the libblas.so.3 alternative) are both set to the same
-// number of threads, by default the machine's core count, so they neither idle nor oversubscribe.
+// CPU threading and BLAS for LibTorch.
+//
+// Debian's LibTorch does its matrix products in OpenBLAS (libopenblas0-pthread, chosen through the
+// libblas.so.3 alternative), which keeps its own pthread pool, and its elementwise ops in an OpenMP
+// pool. Both pools busy-wait after work; with both sized to the core count they take turns stealing
+// the cores from each other (measured on 2 cores: a Qwen2.5-0.5B decoding step at batch 32 took
+// ~3.8x its bare matmul time). So when OpenBLAS is the BLAS, OpenBLAS gets all the threads and
+// torch's intra-op pool gets one: the GEMMs, nearly all of the work, stay parallel and nothing
+// spins against them. With another BLAS (MKL in PyTorch wheels) torch gets all the threads.
 #pragma once
 
 #include <string>
 
 namespace ilf::lm {
 
-// Sets torch's and OpenBLAS's thread counts; threads <= 0 means the number of online cores.
-// Returns the count set. Idempotent; call before the first model computation.
+// Sets the thread counts as above; threads <= 0 means the number of online cores. Returns the
+// number of threads the matrix products use. Idempotent; call before the first model computation.
 int ConfigureCpuThreads(int threads = 0);
 
 // "OpenBLAS 0.3.21 ..." (openblas_get_config) when OpenBLAS is the BLAS in this process, else
