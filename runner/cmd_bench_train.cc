@@ -35,15 +35,17 @@ int RunBenchTrain(int argc, char** argv) {
   } else {
     const auto& f = result.fields;
     std::printf("%s on %s (%s, %d threads), batch %lld x seq %lld, %lld params\n",
-                f["architecture"].get<std::string>().c_str(), f["device"].get<std::string>().c_str(),
+                f["architecture"].get<std::string>().c_str(),
+                f["device"].get<std::string>().c_str(),
                 f["compute_dtype"].get<std::string>().c_str(), f["threads"].get<int>(),
                 static_cast<long long>(o.batch), static_cast<long long>(o.seq),
                 static_cast<long long>(f["params"].get<int64_t>()));
-    std::printf("step %.3f s, %.1f tokens/s, %.3f model TFLOP/s, bare GEMM %.3f TFLOP/s, MFU %.3f, "
-                "peak memory %.0f MiB (%s)\n",
-                result.step_s, result.tokens_per_s, f["model_tflops_per_s"].get<double>(),
-                f["bare_gemm_tflops_per_s"].get<double>(), result.mfu,
-                f["peak_memory_mib"].get<double>(), f["peak_memory_kind"].get<std::string>().c_str());
+    std::printf(
+        "step %.3f s, %.1f tokens/s, %.3f model TFLOP/s, bare GEMM %.3f TFLOP/s, MFU %.3f, "
+        "peak memory %.0f MiB (%s)\n",
+        result.step_s, result.tokens_per_s, f["model_tflops_per_s"].get<double>(),
+        f["bare_gemm_tflops_per_s"].get<double>(), result.mfu, f["peak_memory_mib"].get<double>(),
+        f["peak_memory_kind"].get<std::string>().c_str());
   }
   return 0;
 }

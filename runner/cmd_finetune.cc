@@ -11,7 +11,8 @@ namespace ilf {
 int RunFinetune(int argc, char** argv) {
   CLI::App app{
       "Finetune a causal LM (Hugging Face checkpoint) on a pairs.jsonl file of {\"prompt\", "
-      "\"target\"} lines (or prompt_ids/target_ids), loss on the target tokens only (eos appended). "
+      "\"target\"} lines (or prompt_ids/target_ids), loss on the target tokens only (eos "
+      "appended). "
       "Defaults are the ILF paper's: AdamW, lr 5e-6, effective batch 32 (batch-size x grad-accum), "
       "2 epochs, linear decay. Writes OUT/checkpoint-<step>/ (HF layout + training state, written "
       "atomically), OUT/metrics.jsonl (one record per step: step, epoch, loss, lr, grad_norm, "
@@ -44,17 +45,20 @@ int RunFinetune(int argc, char** argv) {
   app.add_option("--adam-beta2", c.adam_beta2, "AdamW beta2")->capture_default_str();
   app.add_option("--adam-eps", c.adam_eps, "AdamW epsilon")->capture_default_str();
   app.add_option("--val-fraction", c.val_fraction,
-                 "share of pairs held out for validation loss, in [0, 1)")->capture_default_str();
+                 "share of pairs held out for validation loss, in [0, 1)")
+      ->capture_default_str();
   app.add_option("--max-length", c.max_length,
                  "longest prompt+target in tokens (longer pairs are an error); 0 = the model's "
-                 "max_position_embeddings")->capture_default_str();
+                 "max_position_embeddings")
+      ->capture_default_str();
   app.add_option("--save-every", c.save_every_steps,
                  "checkpoint every N optimizer steps; 0 = at the end of each epoch")
       ->capture_default_str();
   app.add_option("--keep-checkpoints", c.keep_checkpoints, "newest checkpoints kept; 0 = all")
       ->capture_default_str();
   app.add_option("--eval-every", c.eval_every_steps,
-                 "validation loss every N steps; 0 = at the end of each epoch")->capture_default_str();
+                 "validation loss every N steps; 0 = at the end of each epoch")
+      ->capture_default_str();
   app.add_option("--max-shard-mib", c.max_shard_mib, "safetensors shard size (MiB)")
       ->capture_default_str();
   app.add_option("--device", c.device, "auto (CUDA if available), cpu, cuda, cuda:N")
@@ -62,12 +66,14 @@ int RunFinetune(int argc, char** argv) {
   app.add_option("--bf16", c.bf16,
                  "on CUDA: bfloat16 compute with float32 master weights (CPU: always float32)")
       ->capture_default_str();
-  app.add_option("--lora-rank", c.lora.rank, "LoRA rank; 0 = full finetuning")->capture_default_str();
+  app.add_option("--lora-rank", c.lora.rank, "LoRA rank; 0 = full finetuning")
+      ->capture_default_str();
   app.add_option("--lora-alpha", c.lora.alpha, "LoRA scale numerator (update = alpha/rank B A)")
       ->capture_default_str();
   app.add_option("--lora-targets", lora_targets,
                  "comma-separated projection names to adapt (e.g. q_proj,k_proj,v_proj,o_proj; "
-                 "GPT-2: c_attn,c_proj)")->capture_default_str();
+                 "GPT-2: c_attn,c_proj)")
+      ->capture_default_str();
   app.add_flag("--resume", c.resume, "continue the run in --out from its newest checkpoint");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   c.lora.target_modules.clear();

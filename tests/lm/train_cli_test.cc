@@ -22,8 +22,9 @@ testing::CommandResult Ilf(const std::string& args) {
 TEST(FinetuneCli, HelpShowsPaperDefaultsWithUnits) {
   auto r = Ilf("finetune --help");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* text : {"--lr FLOAT=5e-06", "--epochs INT=2", "effective batch = batch-size x grad-accum",
-                           "--lora-rank INT=0", "--max-shard-mib INT=4096", "--resume"}) {
+  for (const char* text :
+       {"--lr FLOAT=5e-06", "--epochs INT=2", "effective batch = batch-size x grad-accum",
+        "--lora-rank INT=0", "--max-shard-mib INT=4096", "--resume"}) {
     EXPECT_NE(r.output.find(text), std::string::npos) << text;
   }
 }
@@ -36,17 +37,18 @@ TEST(FinetuneCli, TextPairsThroughTheTokenizerAndBadDataWithLineNumbers) {
   const std::string model = dir.path() + "/base";
   auto r = Ilf("init-model --config " + config + " --tokenizer " + tokenizer + " --out " + model);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::string pairs = dir.Write("pairs.jsonl",
-                                "{\"prompt\": \"def add(a, b):\\n\", \"target\": \"    return a + b\\n\"}\n"
-                                "{\"prompt\": \"def sub(a, b):\\n\", \"target\": \"    return a - b\\n\"}\n"
-                                "{\"prompt\": \"def mul(a, b):\\n\", \"target\": \"    return a * b\\n\"}\n");
+  std::string pairs =
+      dir.Write("pairs.jsonl",
+                "{\"prompt\": \"def add(a, b):\\n\", \"target\": \"    return a + b\\n\"}\n"
+                "{\"prompt\": \"def sub(a, b):\\n\", \"target\": \"    return a - b\\n\"}\n"
+                "{\"prompt\": \"def mul(a, b):\\n\", \"target\": \"    return a * b\\n\"}\n");
   const std::string out = dir.path() + "/run";
   r = Ilf("finetune --model " + model + " --data " + pairs + " --out " + out +
           " --device cpu --epochs 2 --batch-size 2 --grad-accum 1 --lr 1e-3 --val-fraction 0.34");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("2 train / 1 validation pairs"), std::string::npos) << r.output;
-  for (const char* file : {"config.json", "model.safetensors", "vocab.json", "merges.txt",
-                           "tokenizer_config.json"}) {
+  for (const char* file :
+       {"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json"}) {
     EXPECT_TRUE(fs::exists(out + "/model/" + file)) << file;
   }
   auto metrics = ReadArtifact(out + "/metrics.jsonl", "ilf.train_metrics", 1, true);
@@ -63,14 +65,15 @@ TEST(FinetuneCli, TextPairsThroughTheTokenizerAndBadDataWithLineNumbers) {
   struct Case {
     std::string line, expected;
   };
-  for (const Case& c : std::vector<Case>{
-           {"{\"prompt\": \"x\", \"target\": \"\"}", "bad.jsonl:2: empty target"},
-           {"{\"prompt\": \"x\", \"target\"", "bad.jsonl:2: not valid JSON"},
-           {"{\"prompt\": \"x\"}", "bad.jsonl:2: missing field 'target'"},
-           {"{\"prompt\": \"" + std::string(3000, 'a') + " " + std::string(3000, 'b') +
-                "\", \"target\": \"y\"}",
-            "bad.jsonl:2: prompt+target is"}}) {
-    std::string bad = dir.Write("bad.jsonl", "{\"prompt\": \"p\", \"target\": \"t\"}\n" + c.line + "\n");
+  for (const Case& c :
+       std::vector<Case>{{"{\"prompt\": \"x\", \"target\": \"\"}", "bad.jsonl:2: empty target"},
+                         {"{\"prompt\": \"x\", \"target\"", "bad.jsonl:2: not valid JSON"},
+                         {"{\"prompt\": \"x\"}", "bad.jsonl:2: missing field 'target'"},
+                         {"{\"prompt\": \"" + std::string(3000, 'a') + " " +
+                              std::string(3000, 'b') + "\", \"target\": \"y\"}",
+                          "bad.jsonl:2: prompt+target is"}}) {
+    std::string bad =
+        dir.Write("bad.jsonl", "{\"prompt\": \"p\", \"target\": \"t\"}\n" + c.line + "\n");
     r = Ilf("finetune --model " + model + " --data " + bad + " --out " + dir.path() + "/bad-run" +
             " --device cpu --max-length 64");
     EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -68,7 +68,8 @@ std::vector<TrainExample> Examples(int n) {
   std::vector<TrainExample> examples;
   for (int i = 0; i < n; ++i) {
     std::vector<int64_t> prompt(1 + (i * 7) % 13, 3);
-    examples.push_back(MakeExample(prompt, {static_cast<int64_t>(i + 10)}, {}, "x:" + std::to_string(i)));
+    examples.push_back(
+        MakeExample(prompt, {static_cast<int64_t>(i + 10)}, {}, "x:" + std::to_string(i)));
   }
   return examples;
 }

@@ -30,7 +30,8 @@ std::vector<int64_t> Greedy(CausalLmImpl& model, std::vector<int64_t> ids, int n
   torch::NoGradGuard no_grad;
   std::vector<int64_t> out;
   for (int i = 0; i < n; ++i) {
-    int64_t next = ForwardLogits(model, torch::tensor(ids).unsqueeze(0))[0][-1].argmax().item<int64_t>();
+    int64_t next =
+        ForwardLogits(model, torch::tensor(ids).unsqueeze(0))[0][-1].argmax().item<int64_t>();
     out.push_back(next);
     ids.push_back(next);
   }
@@ -45,11 +46,13 @@ double MaxDiff(const std::map<std::string, torch::Tensor>& a,
                const std::map<std::string, torch::Tensor>& b) {
   EXPECT_EQ(a.size(), b.size());
   double diff = 0;
-  for (const auto& [name, t] : a) diff = std::max(diff, (t - b.at(name)).abs().max().item<double>());
+  for (const auto& [name, t] : a)
+    diff = std::max(diff, (t - b.at(name)).abs().max().item<double>());
   return diff;
 }
 
-FinetuneConfig TinyConfig(const std::string& model, const std::string& data, const std::string& out) {
+FinetuneConfig TinyConfig(const std::string& model, const std::string& data,
+                          const std::string& out) {
   FinetuneConfig c;
   c.model_dir = model;
   c.data_path = data;
@@ -85,7 +88,8 @@ TEST(Finetune, MemorisesPairsAndLogsTheLossCurve) {
   EXPECT_EQ(records.front().Int("step"), 1);
   EXPECT_GT(records.front().Number("loss"), 5.0);  // ln(512) = 6.2 at the start
   EXPECT_LT(records.back().Number("loss"), 0.1);
-  for (const char* key : {"epoch", "lr", "grad_norm", "tokens_per_s"}) EXPECT_TRUE(records[5].Has(key));
+  for (const char* key : {"epoch", "lr", "grad_norm", "tokens_per_s"})
+    EXPECT_TRUE(records[5].Has(key));
   EXPECT_NEAR(records.back().Number("epoch"), 40.0, 1e-9);
   // The model directory is a plain HF checkpoint: config, weights, no training state.
   EXPECT_TRUE(fs::exists(result.model_out + "/config.json"));
@@ -116,7 +120,8 @@ void ExpectResumeMatches(FinetuneConfig c, const std::string& root) {
     Finetune(c);
     FAIL() << "a resume with another lr must be refused";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("lr (saved 0.01, now 0.02)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lr (saved 0.01, now 0.02)"), std::string::npos)
+        << e.what();
   }
 }
 

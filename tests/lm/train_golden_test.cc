@@ -1,5 +1,5 @@
-// Finetuning against Hugging Face (../shared/data/golden): masked loss, global gradient norm and the
-// logits after one torch.optim.AdamW step, through the same TrainStep the trainer runs.
+// Finetuning against Hugging Face (../shared/data/golden): masked loss, global gradient norm and
+// the logits after one torch.optim.AdamW step, through the same TrainStep the trainer runs.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -25,7 +25,11 @@ TEST_P(TrainGolden, LossGradNormAndLogitsAfterAdamWMatchHuggingFace) {
 
   std::vector<int64_t> ids = train["input_ids"].get<std::vector<int64_t>>();
   std::vector<int64_t> labels = train["labels"].get<std::vector<int64_t>>();
-  TrainExample example{ids, labels, "golden", };
+  TrainExample example{
+      ids,
+      labels,
+      "golden",
+  };
   Batch batch = Collate({example}, {0}, 0);
   const nlohmann::json& adamw = train["adamw"];
   AdamW optimizer(NamedWeights(*model),
@@ -36,8 +40,8 @@ TEST_P(TrainGolden, LossGradNormAndLogitsAfterAdamWMatchHuggingFace) {
 
   const double loss = train["loss"].get<double>();
   const double grad_norm = train["grad_norm"].get<double>();
-  std::printf("%s: loss %.8f (HF %.8f), grad norm %.8f (HF %.8f)\n", GetParam().c_str(),
-              stats.loss, loss, stats.grad_norm, grad_norm);
+  std::printf("%s: loss %.8f (HF %.8f), grad norm %.8f (HF %.8f)\n", GetParam().c_str(), stats.loss,
+              loss, stats.grad_norm, grad_norm);
   EXPECT_NEAR(stats.loss, loss, 1e-4 * loss);
   EXPECT_NEAR(stats.grad_norm, grad_norm, 1e-4 * grad_norm);
   EXPECT_EQ(stats.target_tokens, static_cast<int64_t>(ids.size()) - 6);

@@ -13,8 +13,8 @@ TEST(AdamW, MatchesTorchAdamWOverSeveralSteps) {
   torch::Tensor mine = start.clone().requires_grad_(true);
   torch::Tensor theirs = start.clone().requires_grad_(true);
   AdamW ours({{"w", mine}}, {0.9, 0.99, 1e-8, 0.1});
-  torch::optim::AdamW reference({theirs}, torch::optim::AdamWOptions(1e-2).betas({0.9, 0.99})
-                                              .eps(1e-8).weight_decay(0.1));
+  torch::optim::AdamW reference(
+      {theirs}, torch::optim::AdamWOptions(1e-2).betas({0.9, 0.99}).eps(1e-8).weight_decay(0.1));
   for (int step = 0; step < 5; ++step) {
     torch::Tensor target = torch::randn({5, 3});
     for (auto* p : {&mine, &theirs}) ((*p - target).pow(2).sum() * (step + 1)).backward();

@@ -53,9 +53,9 @@ std::vector<Gemm> StepGemms(const ModelConfig& c, int64_t b, int64_t t) {
   }
   std::vector<Gemm> gemms;
   for (auto [in, out] : projections) {
-    gemms.push_back({1, rows, in, out, l});   // y = x W^T
-    gemms.push_back({1, rows, out, in, l});   // dx = dy W
-    gemms.push_back({1, out, rows, in, l});   // dW = dy^T x
+    gemms.push_back({1, rows, in, out, l});  // y = x W^T
+    gemms.push_back({1, rows, out, in, l});  // dx = dy W
+    gemms.push_back({1, out, rows, in, l});  // dW = dy^T x
   }
   gemms.push_back({1, rows, d, c.vocab_size, 1});  // the LM head and its backward
   gemms.push_back({1, rows, c.vocab_size, d, 1});
@@ -101,7 +101,8 @@ double GemmFlopsPerSecond(const std::vector<Gemm>& gemms, const torch::TensorOpt
 double PeakMemoryMib(const torch::Device& device) {
 #if defined(ILF_HAS_C10_CUDA)
   if (device.is_cuda()) {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    auto stats =
+        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
     return stats.allocated_bytes[0].peak / 1048576.0;
   }
 #endif
@@ -120,9 +121,9 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   const int threads = ConfigureCpuThreads(o.threads);
   KeepFreedMemoryForReuse();
   ModelConfig config = LoadModelConfig(o.config_path);
-  torch::Device device = o.device == "auto"
-                             ? (torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU)
-                             : torch::Device(o.device);
+  torch::Device device =
+      o.device == "auto" ? (torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU)
+                         : torch::Device(o.device);
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw EnvironmentError("--device " + o.device + ": no CUDA device is available");
   }
@@ -136,7 +137,8 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
 
   at::Generator generator = compat::MakeCpuGenerator(o.seed + 1);
   Batch batch;
-  batch.input_ids = torch::randint(0, config.vocab_size, {o.batch, o.seq}, generator, torch::kInt64);
+  batch.input_ids =
+      torch::randint(0, config.vocab_size, {o.batch, o.seq}, generator, torch::kInt64);
   batch.labels = batch.input_ids.clone();
   batch.attention_mask = torch::ones_like(batch.input_ids);
   batch.tokens = o.batch * o.seq;
@@ -167,9 +169,10 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
       backward_times.push_back(backward_s);
       optimizer_times.push_back(total_s - forward_s - backward_s);
     }
-    LogInfo("bench train: step {}/{} {:.3f} s (forward {:.3f}, backward {:.3f}, clip+AdamW {:.3f}){}",
-            step, o.steps, total_s, forward_s, backward_s, total_s - forward_s - backward_s,
-            step == 0 ? " warm-up" : "");
+    LogInfo(
+        "bench train: step {}/{} {:.3f} s (forward {:.3f}, backward {:.3f}, clip+AdamW {:.3f}){}",
+        step, o.steps, total_s, forward_s, backward_s, total_s - forward_s - backward_s,
+        step == 0 ? " warm-up" : "");
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -180,14 +183,14 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   int64_t matmul_params = 0, all_params = 0;
   for (const auto& [name, p] : NamedWeights(*model)) {
     all_params += p.numel();
-    if (p.dim() == 2 && name.find("embed") == std::string::npos && name.find("wte") == std::string::npos &&
-        name.find("wpe") == std::string::npos) {
+    if (p.dim() == 2 && name.find("embed") == std::string::npos &&
+        name.find("wte") == std::string::npos && name.find("wpe") == std::string::npos) {
       matmul_params += p.numel();
     }
   }
   if (config.tie_word_embeddings) matmul_params += config.vocab_size * config.hidden_size;
-  const double attention = 12.0 * config.num_hidden_layers * o.seq * config.num_attention_heads *
-                           config.head_dim;
+  const double attention =
+      12.0 * config.num_hidden_layers * o.seq * config.num_attention_heads * config.head_dim;
   const double flops_per_token = 6.0 * matmul_params + attention;
   const double tokens = static_cast<double>(o.batch * o.seq);
   const double model_flops_per_s = flops_per_token * tokens / step_s;
@@ -200,16 +203,25 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   result.step_s = step_s;
   result.tokens_per_s = tokens / step_s;
   result.mfu = model_flops_per_s / gemm_rate;
-  result.fields = {{"config", o.config_path}, {"architecture", config.architecture},
-                   {"device", device.str()}, {"compute_dtype", bf16 ? "bfloat16" : "float32"},
-                   {"threads", threads}, {"batch", o.batch}, {"seq", o.seq},
-                   {"steps", o.steps}, {"params", all_params}, {"matmul_params", matmul_params},
-                   {"step_s", step_s}, {"forward_s", median(forward_times)},
+  result.fields = {{"config", o.config_path},
+                   {"architecture", config.architecture},
+                   {"device", device.str()},
+                   {"compute_dtype", bf16 ? "bfloat16" : "float32"},
+                   {"threads", threads},
+                   {"batch", o.batch},
+                   {"seq", o.seq},
+                   {"steps", o.steps},
+                   {"params", all_params},
+                   {"matmul_params", matmul_params},
+                   {"step_s", step_s},
+                   {"forward_s", median(forward_times)},
                    {"backward_s", median(backward_times)},
-                   {"optimizer_s", median(optimizer_times)}, {"tokens_per_s", result.tokens_per_s},
+                   {"optimizer_s", median(optimizer_times)},
+                   {"tokens_per_s", result.tokens_per_s},
                    {"model_flops_per_token", flops_per_token},
                    {"model_tflops_per_s", model_flops_per_s / 1e12},
-                   {"bare_gemm_tflops_per_s", gemm_rate / 1e12}, {"mfu", result.mfu},
+                   {"bare_gemm_tflops_per_s", gemm_rate / 1e12},
+                   {"mfu", result.mfu},
                    {"peak_memory_mib", PeakMemoryMib(device)},
                    {"peak_memory_kind", device.is_cuda() ? "cuda_allocated" : "process_rss"}};
   return result;

@@ -10,7 +10,8 @@
 // two of its backward, and the attention batched products with theirs — back to back on random
 // tensors of the step's dtype, and divides their FLOPs by their time. mfu = achieved model FLOP/s
 // divided by that rate: the share of the attainable matmul throughput that the training step
-// (forward, backward, clipping, AdamW) delivers. It is not a share of the hardware's datasheet peak.
+// (forward, backward, clipping, AdamW) delivers. It is not a share of the hardware's datasheet
+// peak.
 #pragma once
 
 #include <cstdint>
@@ -33,10 +34,10 @@ struct BenchTrainOptions {
 };
 
 struct BenchTrainResult {
-  double tokens_per_s = 0;       // batch * seq / median step seconds
-  double step_s = 0;             // median (lower) wall time of one optimizer step
-  double mfu = 0;                // model FLOP/s / bare GEMM FLOP/s (see above)
-  nlohmann::json fields;         // everything measured, flat (the --json output)
+  double tokens_per_s = 0;  // batch * seq / median step seconds
+  double step_s = 0;        // median (lower) wall time of one optimizer step
+  double mfu = 0;           // model FLOP/s / bare GEMM FLOP/s (see above)
+  nlohmann::json fields;    // everything measured, flat (the --json output)
 };
 
 BenchTrainResult BenchTrain(const BenchTrainOptions& options);

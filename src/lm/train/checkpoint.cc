@@ -20,10 +20,14 @@ namespace {
 
 std::string DtypeName(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat32: return "float32";
-    case torch::kBFloat16: return "bfloat16";
-    case torch::kFloat16: return "float16";
-    default: return "float32";
+    case torch::kFloat32:
+      return "float32";
+    case torch::kBFloat16:
+      return "bfloat16";
+    case torch::kFloat16:
+      return "float16";
+    default:
+      return "float32";
   }
 }
 
@@ -52,9 +56,13 @@ std::vector<std::vector<size_t>> PlanShards(
 }  // namespace
 
 const std::vector<std::string>& TokenizerFileNames() {
-  static const std::vector<std::string> names = {
-      "vocab.json",        "merges.txt",  "tokenizer.json",          "tokenizer_config.json",
-      "added_tokens.json", "special_tokens_map.json", "generation_config.json"};
+  static const std::vector<std::string> names = {"vocab.json",
+                                                 "merges.txt",
+                                                 "tokenizer.json",
+                                                 "tokenizer_config.json",
+                                                 "added_tokens.json",
+                                                 "special_tokens_map.json",
+                                                 "generation_config.json"};
   return names;
 }
 
@@ -106,10 +114,10 @@ void SaveCheckpoint(const std::string& dir, const ModelConfig& config,
     nlohmann::json weight_map = nlohmann::json::object();
     int64_t total_bytes = 0;
     for (size_t s = 0; s < shards.size(); ++s) {
-      const std::string name = shards.size() == 1
-                                   ? "model.safetensors"
-                                   : fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1,
-                                                 shards.size());
+      const std::string name =
+          shards.size() == 1
+              ? "model.safetensors"
+              : fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, shards.size());
       std::vector<std::pair<std::string, torch::Tensor>> part;
       for (size_t i : shards[s]) {
         part.push_back(weights[i]);

@@ -11,13 +11,13 @@
 #include "src/core/interrupt.h"
 #include "src/core/log.h"
 #include "src/core/progress.h"
+#include "src/lm/safetensors_writer.h"
 #include "src/lm/tokenizer.h"
 #include "src/lm/train/batching.h"
 #include "src/lm/train/checkpoint.h"
 #include "src/lm/train/train_state.h"
 #include "src/lm/train/train_step.h"
 #include "src/lm/weights.h"
-#include "src/lm/safetensors_writer.h"
 
 namespace ilf::lm {
 namespace fs = std::filesystem;
@@ -28,9 +28,12 @@ void Validate(const FinetuneConfig& c) {
     if (!ok) throw Error(message);
   };
   require(c.epochs >= 1, "--epochs must be at least 1, got " + std::to_string(c.epochs));
-  require(c.batch_size >= 1, "--batch-size must be at least 1, got " + std::to_string(c.batch_size));
-  require(c.grad_accum >= 1, "--grad-accum must be at least 1, got " + std::to_string(c.grad_accum));
-  require(c.lr > 0 && std::isfinite(c.lr), "--lr must be a positive number, got " + std::to_string(c.lr));
+  require(c.batch_size >= 1,
+          "--batch-size must be at least 1, got " + std::to_string(c.batch_size));
+  require(c.grad_accum >= 1,
+          "--grad-accum must be at least 1, got " + std::to_string(c.grad_accum));
+  require(c.lr > 0 && std::isfinite(c.lr),
+          "--lr must be a positive number, got " + std::to_string(c.lr));
   require(c.val_fraction >= 0 && c.val_fraction < 1,
           "--val-fraction must be in [0, 1), got " + std::to_string(c.val_fraction));
   require(c.warmup_steps >= 0 && c.max_grad_norm >= 0 && c.weight_decay >= 0,
@@ -39,7 +42,8 @@ void Validate(const FinetuneConfig& c) {
 }
 
 torch::Device PickDevice(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
   torch::Device device = [&] {
     try {
       return torch::Device(name);
@@ -48,7 +52,8 @@ torch::Device PickDevice(const std::string& name) {
     }
   }();
   if (device.is_cuda() && !torch::cuda::is_available()) {
-    throw EnvironmentError("--device " + name + ": this machine (or this LibTorch build) has no CUDA");
+    throw EnvironmentError("--device " + name +
+                           ": this machine (or this LibTorch build) has no CUDA");
   }
   return device;
 }
@@ -61,10 +66,18 @@ bool HasTokenizer(const std::string& dir) {
 
 nlohmann::json FinetuneConfig::ResumeKey() const {
   return {{"data", fs::absolute(data_path).lexically_normal().string()},
-          {"epochs", epochs}, {"lr", lr}, {"batch_size", batch_size}, {"grad_accum", grad_accum},
-          {"seed", seed}, {"warmup_steps", warmup_steps}, {"weight_decay", weight_decay},
-          {"max_grad_norm", max_grad_norm}, {"val_fraction", val_fraction},
-          {"lora_rank", lora.rank}, {"lora_alpha", lora.alpha}, {"lora_targets", lora.target_modules}};
+          {"epochs", epochs},
+          {"lr", lr},
+          {"batch_size", batch_size},
+          {"grad_accum", grad_accum},
+          {"seed", seed},
+          {"warmup_steps", warmup_steps},
+          {"weight_decay", weight_decay},
+          {"max_grad_norm", max_grad_norm},
+          {"val_fraction", val_fraction},
+          {"lora_rank", lora.rank},
+          {"lora_alpha", lora.alpha},
+          {"lora_targets", lora.target_modules}};
 }
 
 FinetuneResult Finetune(const FinetuneConfig& c) {
@@ -108,8 +121,9 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
   pairs_options.max_length = c.max_length > 0 ? c.max_length : model_config.max_position_embeddings;
   pairs_options.vocab_size = model_config.vocab_size;
   const int64_t pad_id = tokenizer && tokenizer->pad_id() ? *tokenizer->pad_id()
-                         : model_config.pad_token_id  ? *model_config.pad_token_id
-                                                      : std::max<int64_t>(0, pairs_options.eos_token_id);
+                         : model_config.pad_token_id
+                             ? *model_config.pad_token_id
+                             : std::max<int64_t>(0, pairs_options.eos_token_id);
   std::vector<TrainExample> all = ReadPairs(c.data_path, encode, pairs_options);
   std::vector<TrainExample> train, validation;
   SplitValidation(all, c.val_fraction, c.seed, &train, &validation);
@@ -141,10 +155,12 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
   effective["validation_pairs"] = validation.size();
   effective["total_steps"] = total_steps;
   WriteFileAtomically((fs::path(out) / "train_config.json").string(), effective.dump(2) + "\n");
-  LogInfo("finetune: {} train / {} validation pairs, {} steps ({} per epoch, effective batch {}), "
-          "{} on {}{}", train.size(), validation.size(), total_steps, steps_per_epoch,
-          c.batch_size * c.grad_accum, lora ? "LoRA" : "full finetune", device.str(),
-          device.is_cuda() && c.bf16 ? " (bf16 autocast, fp32 master weights)" : " (float32)");
+  LogInfo(
+      "finetune: {} train / {} validation pairs, {} steps ({} per epoch, effective batch {}), "
+      "{} on {}{}",
+      train.size(), validation.size(), total_steps, steps_per_epoch, c.batch_size * c.grad_accum,
+      lora ? "LoRA" : "full finetune", device.str(),
+      device.is_cuda() && c.bf16 ? " (bf16 autocast, fp32 master weights)" : " (float32)");
 
   ComputeOptions compute{device, device.is_cuda() && c.bf16, lora.get()};
   auto weights = [&] { return lora ? lora->MergedWeights() : NamedWeights(*model); };
@@ -153,7 +169,9 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
     options.max_shard_bytes = c.max_shard_mib << 20;
     options.tokenizer_dir = c.model_dir;
     options.write_extra = [&](const std::string& staging) {
-      nlohmann::json state = {{"schema", "ilf.train_state"}, {"version", 1}, {"step", step},
+      nlohmann::json state = {{"schema", "ilf.train_state"},
+                              {"version", 1},
+                              {"step", step},
                               {"resume_key", c.ResumeKey()}};
       WriteFileAtomically((fs::path(staging) / kTrainStateFile).string(), state.dump(2) + "\n");
       WriteSafetensors((fs::path(staging) / kOptimizerFile).string(), optimizer.StateTensors());
@@ -189,12 +207,15 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
     const int64_t done = step + 1;
     nlohmann::json record = {{"step", done},
                              {"epoch", static_cast<double>(done) / steps_per_epoch},
-                             {"loss", stats.loss}, {"lr", lr}, {"grad_norm", stats.grad_norm},
+                             {"loss", stats.loss},
+                             {"lr", lr},
+                             {"grad_norm", stats.grad_norm},
                              {"tokens", stats.tokens},
                              {"tokens_per_s", stats.tokens / std::max(seconds, 1e-9)}};
     const bool epoch_end = done % steps_per_epoch == 0;
     if (!validation.empty() &&
-        (c.eval_every_steps > 0 ? done % c.eval_every_steps == 0 || done == total_steps : epoch_end)) {
+        (c.eval_every_steps > 0 ? done % c.eval_every_steps == 0 || done == total_steps
+                                : epoch_end)) {
       result.final_val_loss = EvalLoss(*model, validation, c.batch_size, pad_id, compute);
       record["val_loss"] = result.final_val_loss;
     }
@@ -203,12 +224,14 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
     result.final_loss = stats.loss;
     auto now = std::chrono::steady_clock::now();
     if (done == total_steps || std::chrono::duration<double>(now - last_log).count() > 10.0) {
-      LogInfo("finetune: step {}/{} epoch {:.2f} loss {:.4f} lr {:.3g} grad_norm {:.3f} {:.0f} tok/s",
-              done, total_steps, record["epoch"].get<double>(), stats.loss, lr, stats.grad_norm,
-              record["tokens_per_s"].get<double>());
+      LogInfo(
+          "finetune: step {}/{} epoch {:.2f} loss {:.4f} lr {:.3g} grad_norm {:.3f} {:.0f} tok/s",
+          done, total_steps, record["epoch"].get<double>(), stats.loss, lr, stats.grad_norm,
+          record["tokens_per_s"].get<double>());
       last_log = now;
     }
-    if (c.save_every_steps > 0 ? done % c.save_every_steps == 0 || done == total_steps : epoch_end) {
+    if (c.save_every_steps > 0 ? done % c.save_every_steps == 0 || done == total_steps
+                               : epoch_end) {
       save(done);
     }
     if (c.stop_after_steps > 0 && done == c.stop_after_steps && done < total_steps) {

@@ -28,42 +28,42 @@
 namespace ilf::lm {
 
 struct FinetuneConfig {
-  std::string model_dir;          // Hugging Face checkpoint to start from
-  std::string data_path;          // pairs.jsonl: {"prompt", "target"} (or prompt_ids/target_ids)
-  std::string out_dir;            // run directory: checkpoints, metrics.jsonl, model/
-  int64_t epochs = 2;             // passes over the training pairs (paper: 2)
-  double lr = 5e-6;               // peak learning rate (paper: 5e-6)
-  int64_t batch_size = 8;         // pairs per micro-batch (one forward/backward)
-  int64_t grad_accum = 4;         // micro-batches per optimizer step (effective batch 32)
-  uint64_t seed = 0;              // data order, validation split, LoRA init
-  int64_t warmup_steps = 0;       // optimizer steps of linear warm-up from 0 to lr
-  double weight_decay = 0.0;      // decoupled AdamW decay (Hugging Face Trainer default 0)
-  double max_grad_norm = 1.0;     // global-norm gradient clipping; 0 = off
-  double adam_beta1 = 0.9;        // AdamW first-moment decay
-  double adam_beta2 = 0.999;      // AdamW second-moment decay
-  double adam_eps = 1e-8;         // AdamW epsilon
-  double val_fraction = 0.0;      // share of pairs held out for validation loss, in [0, 1)
-  int64_t max_length = 0;         // longest prompt+target in tokens; 0 = max_position_embeddings
-  int64_t save_every_steps = 0;   // checkpoint interval in optimizer steps; 0 = once per epoch
-  int64_t keep_checkpoints = 2;   // newest checkpoint-<step> directories kept
-  int64_t eval_every_steps = 0;   // validation interval in steps; 0 = once per epoch
-  int64_t max_shard_mib = 4096;   // safetensors shard size limit (MiB)
-  std::string device = "auto";    // "auto" (CUDA if available), "cpu", "cuda", "cuda:N"
-  bool bf16 = true;               // on CUDA: bfloat16 compute, float32 master weights
-  LoraConfig lora;                // rank 0 = full finetuning
-  bool resume = false;            // continue from the newest checkpoint in out_dir
-  int64_t stop_after_steps = 0;   // stop (as if interrupted) after this global step; 0 = never
+  std::string model_dir;         // Hugging Face checkpoint to start from
+  std::string data_path;         // pairs.jsonl: {"prompt", "target"} (or prompt_ids/target_ids)
+  std::string out_dir;           // run directory: checkpoints, metrics.jsonl, model/
+  int64_t epochs = 2;            // passes over the training pairs (paper: 2)
+  double lr = 5e-6;              // peak learning rate (paper: 5e-6)
+  int64_t batch_size = 8;        // pairs per micro-batch (one forward/backward)
+  int64_t grad_accum = 4;        // micro-batches per optimizer step (effective batch 32)
+  uint64_t seed = 0;             // data order, validation split, LoRA init
+  int64_t warmup_steps = 0;      // optimizer steps of linear warm-up from 0 to lr
+  double weight_decay = 0.0;     // decoupled AdamW decay (Hugging Face Trainer default 0)
+  double max_grad_norm = 1.0;    // global-norm gradient clipping; 0 = off
+  double adam_beta1 = 0.9;       // AdamW first-moment decay
+  double adam_beta2 = 0.999;     // AdamW second-moment decay
+  double adam_eps = 1e-8;        // AdamW epsilon
+  double val_fraction = 0.0;     // share of pairs held out for validation loss, in [0, 1)
+  int64_t max_length = 0;        // longest prompt+target in tokens; 0 = max_position_embeddings
+  int64_t save_every_steps = 0;  // checkpoint interval in optimizer steps; 0 = once per epoch
+  int64_t keep_checkpoints = 2;  // newest checkpoint-<step> directories kept
+  int64_t eval_every_steps = 0;  // validation interval in steps; 0 = once per epoch
+  int64_t max_shard_mib = 4096;  // safetensors shard size limit (MiB)
+  std::string device = "auto";   // "auto" (CUDA if available), "cpu", "cuda", "cuda:N"
+  bool bf16 = true;              // on CUDA: bfloat16 compute, float32 master weights
+  LoraConfig lora;               // rank 0 = full finetuning
+  bool resume = false;           // continue from the newest checkpoint in out_dir
+  int64_t stop_after_steps = 0;  // stop (as if interrupted) after this global step; 0 = never
 
   // The settings a resumed run must share with the first one.
   nlohmann::json ResumeKey() const;
 };
 
 struct FinetuneResult {
-  int64_t steps = 0;             // optimizer steps taken in total (including before a resume)
-  int64_t resumed_from_step = 0; // 0 when started fresh
-  double final_loss = 0.0;       // loss of the last step
-  double final_val_loss = 0.0;   // NaN without validation pairs
-  std::string model_out;         // OUT/model
+  int64_t steps = 0;              // optimizer steps taken in total (including before a resume)
+  int64_t resumed_from_step = 0;  // 0 when started fresh
+  double final_loss = 0.0;        // loss of the last step
+  double final_val_loss = 0.0;    // NaN without validation pairs
+  std::string model_out;          // OUT/model
 };
 
 // Runs finetuning as described above. Throws ilf::Error on bad input (with file:line), Interrupted

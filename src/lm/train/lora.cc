@@ -34,14 +34,16 @@ LoraAdapters::LoraAdapters(CausalLmImpl& model, const LoraConfig& config, uint64
     const int64_t in = transposed ? slot->size(0) : slot->size(1);
     const int64_t out = transposed ? slot->size(1) : slot->size(0);
     const double bound = 1.0 / std::sqrt(static_cast<double>(in));  // kaiming_uniform(a=sqrt(5))
-    torch::Tensor a = torch::empty({config.rank, in}, torch::kFloat32).uniform_(-bound, bound, generator);
+    torch::Tensor a =
+        torch::empty({config.rank, in}, torch::kFloat32).uniform_(-bound, bound, generator);
     auto options = slot->options().dtype(torch::kFloat32);
     layers_.push_back({name, slot, *slot, transposed, a.to(options).requires_grad_(true),
                        torch::zeros({out, config.rank}, options).requires_grad_(true)});
   }
   for (const std::string& target : config.target_modules) {
     bool found = false;
-    for (const Layer& layer : layers_) found |= layer.name.substr(layer.name.rfind('.') + 1) == target;
+    for (const Layer& layer : layers_)
+      found |= layer.name.substr(layer.name.rfind('.') + 1) == target;
     if (!found) {
       std::string names;
       for (size_t i = 0; i < projections.size() && i < 12; ++i) names += " " + projections[i];
@@ -81,10 +83,11 @@ void LoraAdapters::Load(const std::map<std::string, torch::Tensor>& tensors,
   for (auto& [name, param] : Parameters()) {
     auto it = tensors.find(name);
     if (it == tensors.end() || it->second.sizes() != param.sizes()) {
-      throw Error(source + ": LoRA tensor '" + name + "' " +
-                  (it == tensors.end() ? "is missing" : "has shape " + c10::str(it->second.sizes())) +
-                  ", expected " + c10::str(param.sizes()) +
-                  " (hint: resume with the same --lora-rank and --lora-targets)");
+      throw Error(
+          source + ": LoRA tensor '" + name + "' " +
+          (it == tensors.end() ? "is missing" : "has shape " + c10::str(it->second.sizes())) +
+          ", expected " + c10::str(param.sizes()) +
+          " (hint: resume with the same --lora-rank and --lora-targets)");
     }
     param.copy_(it->second);
   }
@@ -97,8 +100,8 @@ NamedTensors LoraAdapters::MergedWeights() const {
   NamedTensors weights;
   for (const auto& item : model_.named_parameters()) {
     auto it = by_base.find(item.value().unsafeGetTensorImpl());
-    weights.emplace_back(item.key(), it == by_base.end() ? item.value()
-                                                         : item.value() + Delta(*it->second));
+    weights.emplace_back(item.key(),
+                         it == by_base.end() ? item.value() : item.value() + Delta(*it->second));
   }
   return weights;
 }

@@ -3,11 +3,12 @@
 // Theory of operation. The model's projection layers (src/lm/layers.h Linear and GPT-2's Conv1D)
 // compute with their public `weight` member. LoraAdapters freezes every base parameter, keeps the
 // registered W0 untouched, and before each forward (Apply) points the member at the differentiable
-// W0 + s·B·A, so gradients reach only A [rank, in] and B [out, rank]. B starts at zero (the model is
-// unchanged at step 0) and A like PEFT's kaiming-uniform. Because the adapted weight is formed
-// explicitly, adapter dropout (PEFT's lora_dropout, applied to the layer input) cannot be expressed;
-// it is not offered. Saving merges: MergedWeights() gives W0 + s·B·A under the Hugging Face names, so
-// a checkpoint is a plain model that any loader reads. Not thread-safe; copying is deleted.
+// W0 + s·B·A, so gradients reach only A [rank, in] and B [out, rank]. B starts at zero (the model
+// is unchanged at step 0) and A like PEFT's kaiming-uniform. Because the adapted weight is formed
+// explicitly, adapter dropout (PEFT's lora_dropout, applied to the layer input) cannot be
+// expressed; it is not offered. Saving merges: MergedWeights() gives W0 + s·B·A under the Hugging
+// Face names, so a checkpoint is a plain model that any loader reads. Not thread-safe; copying is
+// deleted.
 #pragma once
 
 #include <torch/torch.h>
@@ -23,8 +24,8 @@
 namespace ilf::lm {
 
 struct LoraConfig {
-  int64_t rank = 0;      // adapter rank r; 0 = full finetuning (no LoRA)
-  double alpha = 16.0;   // scale numerator: the update is (alpha / rank) · B A
+  int64_t rank = 0;     // adapter rank r; 0 = full finetuning (no LoRA)
+  double alpha = 16.0;  // scale numerator: the update is (alpha / rank) · B A
   std::vector<std::string> target_modules = {"q_proj", "v_proj"};  // last name component to adapt
 };
 

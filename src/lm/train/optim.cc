@@ -31,7 +31,8 @@ void AdamW::Step(double lr) {
     exp_avg_sq_[i].mul_(options_.beta2).addcmul_(g, g, 1.0 - options_.beta2);
     // denom = sqrt(v) / sqrt(1 - beta2^t) + eps, built in a reused buffer: fresh multi-GiB
     // temporaries every step cost page faults that dominate a CPU step of a large model.
-    if (scratch_.numel() < p.numel()) scratch_ = torch::empty({p.numel()}, exp_avg_sq_[i].options());
+    if (scratch_.numel() < p.numel())
+      scratch_ = torch::empty({p.numel()}, exp_avg_sq_[i].options());
     torch::Tensor denom = scratch_.narrow(0, 0, p.numel()).view(p.sizes());
     torch::sqrt_out(denom, exp_avg_sq_[i]);
     denom.div_(bias2_sqrt).add_(options_.eps);
@@ -80,7 +81,8 @@ void AdamW::LoadState(const std::map<std::string, torch::Tensor>& state,
 
 double LinearScheduleLr(double peak_lr, int64_t step, int64_t warmup_steps, int64_t total_steps) {
   if (step < warmup_steps) {
-    return peak_lr * static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, warmup_steps));
+    return peak_lr * static_cast<double>(step) /
+           static_cast<double>(std::max<int64_t>(1, warmup_steps));
   }
   const double left = static_cast<double>(total_steps - step) /
                       static_cast<double>(std::max<int64_t>(1, total_steps - warmup_steps));
@@ -113,10 +115,10 @@ torch::Tensor NextTokenLossSum(const torch::Tensor& logits, const torch::Tensor&
   const int64_t vocab = logits.size(2);
   torch::Tensor shifted = logits.slice(1, 0, t - 1).reshape({-1, vocab}).to(torch::kFloat32);
   torch::Tensor targets = labels.slice(1, 1, t).reshape({-1}).to(logits.device());
-  return torch::nn::functional::cross_entropy(
-      shifted, targets,
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(
-          torch::kSum));
+  return torch::nn::functional::cross_entropy(shifted, targets,
+                                              torch::nn::functional::CrossEntropyFuncOptions()
+                                                  .ignore_index(kIgnoreLabel)
+                                                  .reduction(torch::kSum));
 }
 
 }  // namespace ilf::lm

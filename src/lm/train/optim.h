@@ -1,5 +1,5 @@
-// Optimisation pieces of finetuning: AdamW, the linear warm-up/decay schedule, gradient clipping and
-// the masked next-token loss. Pure functions and one small stateful class; no model knowledge.
+// Optimisation pieces of finetuning: AdamW, the linear warm-up/decay schedule, gradient clipping
+// and the masked next-token loss. Pure functions and one small stateful class; no model knowledge.
 #pragma once
 
 #include <torch/torch.h>
@@ -49,7 +49,8 @@ class AdamW {
   NamedTensors params_;
   std::vector<torch::Tensor> exp_avg_;
   std::vector<torch::Tensor> exp_avg_sq_;
-  torch::Tensor scratch_;  // float32 buffer for the update's denominator, as large as the largest param
+  torch::Tensor
+      scratch_;  // float32 buffer for the update's denominator, as large as the largest param
   AdamWOptions options_;
   int64_t step_ = 0;
 };

@@ -18,8 +18,8 @@ std::vector<int64_t> IdList(const JsonlRecord& record, const std::string& key) {
   ids.reserve(field.size());
   for (const Json& id : field) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0) {
-      throw Error(record.Where() + ": field '" + key +
-                  "' must hold non-negative integers, got " + id.dump());
+      throw Error(record.Where() + ": field '" + key + "' must hold non-negative integers, got " +
+                  id.dump());
     }
     ids.push_back(id.get<int64_t>());
   }
@@ -31,7 +31,8 @@ std::vector<int64_t> Side(const JsonlRecord& record, const std::string& text_key
   const std::string ids_key = text_key + "_ids";
   if (record.Has(ids_key)) return IdList(record, ids_key);
   if (!record.Has(text_key)) {
-    throw Error(record.Where() + ": missing field '" + text_key + "' (a pair needs \"prompt\" and " +
+    throw Error(record.Where() + ": missing field '" + text_key +
+                "' (a pair needs \"prompt\" and " +
                 "\"target\" strings, or \"prompt_ids\" and \"target_ids\")");
   }
   std::string text = record.String(text_key);
@@ -40,7 +41,8 @@ std::vector<int64_t> Side(const JsonlRecord& record, const std::string& text_key
   }
   if (!encode) {
     throw Error(record.Where() + ": field '" + text_key + "' is text but no tokenizer is loaded " +
-                "(hint: the model directory needs vocab.json/merges.txt, or give '" + ids_key + "')");
+                "(hint: the model directory needs vocab.json/merges.txt, or give '" + ids_key +
+                "')");
   }
   return encode(text);
 }

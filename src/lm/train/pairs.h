@@ -1,10 +1,11 @@
 // Finetuning data: (prompt, target) pairs → token ids with the loss on the target only.
 //
 // A pairs file is JSONL, one pair a line: {"prompt": "...", "target": "..."}, optionally with
-// pre-tokenized "prompt_ids" / "target_ids" (lists of ints) which then win over the text. An optional
-// ilf header record ({"ilf_header": {"schema": "ilf.pairs", ...}}) is accepted. The end-of-sequence
-// token is appended to every target so the model learns to stop. Labels are -100 on prompt tokens:
-// the loss is the next-token cross-entropy on target tokens only (the paper's setting).
+// pre-tokenized "prompt_ids" / "target_ids" (lists of ints) which then win over the text. An
+// optional ilf header record ({"ilf_header": {"schema": "ilf.pairs", ...}}) is accepted. The
+// end-of-sequence token is appended to every target so the model learns to stop. Labels are -100 on
+// prompt tokens: the loss is the next-token cross-entropy on target tokens only (the paper's
+// setting).
 #pragma once
 
 #include <cstdint>

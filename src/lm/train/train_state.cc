@@ -89,8 +89,7 @@ std::map<std::string, torch::Tensor> ReadTensors(const std::string& path) {
 }
 
 MetricsLog::MetricsLog(const std::string& path, std::optional<int64_t> resume_step) : path_(path) {
-  std::string kept =
-      ArtifactHeader{"ilf.train_metrics", 1, ""}.ToJson().dump() + "\n";
+  std::string kept = ArtifactHeader{"ilf.train_metrics", 1, ""}.ToJson().dump() + "\n";
   if (resume_step && fs::exists(path)) {
     for (const JsonlRecord& record : ReadArtifact(path, "ilf.train_metrics", 1)) {
       if (record.Int("step") <= *resume_step) kept += record.value.dump() + "\n";

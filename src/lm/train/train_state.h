@@ -2,8 +2,8 @@
 // and the metrics log.
 //
 // A checkpoint directory OUT/checkpoint-<step, 8 digits>/ holds, besides the HF model files:
-//   training_state.json   {"schema": "ilf.train_state", "version": 1, "step": N, "resume_key": {...}}
-//   optimizer.safetensors AdamW moments by parameter name ("exp_avg/<name>", ..., "step")
+//   training_state.json   {"schema": "ilf.train_state", "version": 1, "step": N, "resume_key":
+//   {...}} optimizer.safetensors AdamW moments by parameter name ("exp_avg/<name>", ..., "step")
 //   lora.safetensors      LoRA A/B (LoRA runs only; the model files hold the merged weights)
 // The data order needs no saving: it is a pure function of (seed, epoch) (see batching.h).
 #pragma once
@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 namespace ilf::lm {
 

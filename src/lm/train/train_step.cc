@@ -82,15 +82,15 @@ StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches
   stats.grad_norm = ClipGradNorm(params, max_grad_norm);
   if (!std::isfinite(stats.grad_norm) || !std::isfinite(stats.loss)) {
     throw Error("training diverged: loss " + std::to_string(stats.loss) + ", gradient norm " +
-                    std::to_string(stats.grad_norm) +
-                    " (hint: lower --lr or set --max-grad-norm)", kExitFailed);
+                    std::to_string(stats.grad_norm) + " (hint: lower --lr or set --max-grad-norm)",
+                kExitFailed);
   }
   optimizer.Step(lr);
   return stats;
 }
 
-double EvalLoss(CausalLmImpl& model, const std::vector<TrainExample>& examples,
-                int64_t batch_size, int64_t pad_token_id, const ComputeOptions& compute) {
+double EvalLoss(CausalLmImpl& model, const std::vector<TrainExample>& examples, int64_t batch_size,
+                int64_t pad_token_id, const ComputeOptions& compute) {
   if (examples.empty()) return std::numeric_limits<double>::quiet_NaN();
   const bool was_training = model.is_training();
   model.eval();

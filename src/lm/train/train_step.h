@@ -36,11 +36,11 @@ struct StepStats {
   int64_t target_tokens = 0;  // tokens in the loss
 };
 
-// Makes glibc keep freed memory for reuse (raises the mmap and trim thresholds to 1 GiB). A training
-// step allocates and frees multi-hundred-MiB tensors (activations, the embedding's gradient);
-// glibc's defaults return every block above 32 MiB to the kernel, so each step page-faults them in
-// again, which on the CPU costs more than the step's arithmetic for a 0.5B model. Process-wide;
-// idempotent; a no-op without glibc.
+// Makes glibc keep freed memory for reuse (raises the mmap and trim thresholds to 1 GiB). A
+// training step allocates and frees multi-hundred-MiB tensors (activations, the embedding's
+// gradient); glibc's defaults return every block above 32 MiB to the kernel, so each step
+// page-faults them in again, which on the CPU costs more than the step's arithmetic for a 0.5B
+// model. Process-wide; idempotent; a no-op without glibc.
 void KeepFreedMemoryForReuse();
 
 // Logits [B, T, V] of a batch with autograd (autocast and LoRA as configured).
@@ -54,7 +54,7 @@ StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches
 
 // Mean next-token loss over the target tokens of `examples`, without gradients, in eval mode
 // (restores the previous mode). NaN when there are no examples.
-double EvalLoss(CausalLmImpl& model, const std::vector<TrainExample>& examples,
-                int64_t batch_size, int64_t pad_token_id, const ComputeOptions& compute);
+double EvalLoss(CausalLmImpl& model, const std::vector<TrainExample>& examples, int64_t batch_size,
+                int64_t pad_token_id, const ComputeOptions& compute);
 
 }  // namespace ilf::lm
