@@ -43,6 +43,14 @@ std::vector<sock_filter> CompileSandboxPolicy() {
     throw EnvironmentError("seccomp: the sandbox policy is written for x86-64 only");
   }
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  // A binary tree over syscall numbers instead of a linear chain: same decisions, but the
+  // kernel's per-attach action cache (it emulates the filter for every syscall number while
+  // attaching, with interrupts off) and each unfiltered syscall take O(log n) steps, not O(n).
+  // That attach happens once per execution in U (~0.3 ms of CPU with the linear chain).
+  if (seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0) {
+    throw EnvironmentError("seccomp: libseccomp refused the binary-tree optimisation "
+                           "(hint: libseccomp 2.5 or newer is needed)");
+  }
   for (const SyscallRule& rule : SandboxPolicy()) {
     int nr = seccomp_syscall_resolve_name(rule.name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture (e.g. "open" variants)
