@@ -5,6 +5,7 @@
 // Reads request frames on stdin, writes one hello frame and then one result frame per request on
 // stdout (sandbox/protocol.h). Its own diagnostics go to stderr.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -56,6 +57,10 @@ const char* const kReadOnlyRoots[] = {"/usr/lib",
                                       "/dev/urandom"};
 
 int Main(int argc, char** argv) {
+  // No fastbins: glibc consolidates them (walking and writing every free chunk) on the first
+  // large allocation, which in each forked child copied many of the zygote's heap pages.
+  // Small blocks still come from the per-thread cache (tcache).
+  mallopt(M_MXFAST, 0);
   std::string python = "/usr/bin/python3";
   bool allow_weaker = false;
   std::vector<std::string> preload;  // extra modules for the zygote
