@@ -39,6 +39,7 @@ if [ ! -f "$grammar/src/parser.c" ]; then
 fi
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ilf-ccache}
+export CCACHE_BASEDIR=$root  # relative paths in the cache key: clones in other folders share hits
 jobs=$(nproc)
 build=${ILF_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DILF_WITH_TORCH=ON >/dev/null
