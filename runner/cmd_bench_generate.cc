@@ -1,5 +1,5 @@
-// `ilf bench generate`: prefill/decode speed of a config with random weights, and how close decoding
-// comes to the bare matrix products of one step (bound_ratio), measured in the same run.
+// `ilf bench generate`: prefill/decode speed of a config with random weights, and how close
+// decoding comes to the bare matrix products of one step (bound_ratio), measured in the same run.
 #include <cstdio>
 
 #include "runner/cli.h"
@@ -9,20 +9,26 @@
 namespace ilf {
 
 int RunBenchGenerate(int argc, char** argv) {
-  CLI::App app{"Benchmark generation with random weights of a config: prefill and decode tokens/s, "
-               "peak memory, and the time of the bare matrix products one decoding step must do "
-               "(q/k/v/o, gate/up/down per layer, lm_head at the batch size, with the model's own "
-               "weights); bound_ratio = bare-matmul time / measured decode-step time.",
-               "ilf bench generate"};
+  CLI::App app{
+      "Benchmark generation with random weights of a config: prefill and decode tokens/s, "
+      "peak memory, and the time of the bare matrix products one decoding step must do "
+      "(q/k/v/o, gate/up/down per layer, lm_head at the batch size, with the model's own "
+      "weights); bound_ratio = bare-matmul time / measured decode-step time.",
+      "ilf bench generate"};
   lm::BenchGenerateOptions options;
   bool json = false;
-  app.add_option("--config", options.config_path, "config.json (or a directory holding one)")->required();
+  app.add_option("--config", options.config_path, "config.json (or a directory holding one)")
+      ->required();
   app.add_option("--batch", options.batch, "rows decoded together")->capture_default_str();
-  app.add_option("--new-tokens", options.new_tokens, "tokens generated per row (>= 2)")->capture_default_str();
-  app.add_option("--prompt-tokens", options.prompt_tokens, "random prompt length in tokens")->capture_default_str();
+  app.add_option("--new-tokens", options.new_tokens, "tokens generated per row (>= 2)")
+      ->capture_default_str();
+  app.add_option("--prompt-tokens", options.prompt_tokens, "random prompt length in tokens")
+      ->capture_default_str();
   app.add_option("--device", options.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  app.add_option("--dtype", options.dtype, "auto, float32, bfloat16, float16")->capture_default_str();
-  app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app.add_option("--dtype", options.dtype, "auto, float32, bfloat16, float16")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
+      ->capture_default_str();
   app.add_option("--seed", options.seed, "weights and prompts")->capture_default_str();
   app.add_flag("--json", json, "print one JSON object");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
@@ -39,10 +45,11 @@ int RunBenchGenerate(int argc, char** argv) {
               (long long)options.prompt_tokens, (long long)options.new_tokens);
   std::printf("prefill:  %8.3f s  %10.1f tokens/s\n", f["prefill_s"].get<double>(),
               f["prefill_tokens_per_s"].get<double>());
-  std::printf("decode:   %8.3f s  %10.1f tokens/s  (step %.2f ms median)\n", f["decode_s"].get<double>(),
-              f["decode_tokens_per_s"].get<double>(), result.decode_step_ms);
-  std::printf("bare matmuls of one step: %.2f ms  -> bound_ratio %.3f\n", result.bare_matmul_step_ms,
-              result.bound_ratio);
+  std::printf("decode:   %8.3f s  %10.1f tokens/s  (step %.2f ms median)\n",
+              f["decode_s"].get<double>(), f["decode_tokens_per_s"].get<double>(),
+              result.decode_step_ms);
+  std::printf("bare matmuls of one step: %.2f ms  -> bound_ratio %.3f\n",
+              result.bare_matmul_step_ms, result.bound_ratio);
   std::printf("overall:  %.1f tokens/s, peak RSS %.0f MiB\n", result.tokens_per_s,
               f["peak_rss_mib"].get<double>());
   return 0;

@@ -20,8 +20,8 @@ namespace ilf {
 namespace {
 
 struct PromptItem {
-  Json task_id;               // from the input record or suite, else the record's index
-  std::vector<int64_t> ids;   // prompt token ids
+  Json task_id;              // from the input record or suite, else the record's index
+  std::vector<int64_t> ids;  // prompt token ids
 };
 
 bool HasTokenizerFiles(const std::string& dir) {
@@ -32,7 +32,8 @@ bool HasTokenizerFiles(const std::string& dir) {
 std::vector<int64_t> Encode(const lm::Tokenizer* tokenizer, const std::string& text, bool chat,
                             const std::string& where) {
   if (!tokenizer) {
-    throw Error(where + ": a text prompt needs a tokenizer, and the model directory has none; "
+    throw Error(where +
+                ": a text prompt needs a tokenizer, and the model directory has none; "
                 "pass --tokenizer DIR or give prompt_ids");
   }
   std::string prompt = chat ? tokenizer->ApplyChatTemplate({{"user", text}}, true) : text;
@@ -40,16 +41,19 @@ std::vector<int64_t> Encode(const lm::Tokenizer* tokenizer, const std::string& t
   return std::vector<int64_t>(ids.begin(), ids.end());
 }
 
-std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer* tokenizer, bool chat) {
+std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer* tokenizer,
+                                    bool chat) {
   std::vector<PromptItem> items;
   for (const JsonlRecord& record : ReadJsonl(path)) {
     PromptItem item;
     item.task_id = record.Has("task_id") ? record.Field("task_id") : Json(items.size());
     if (record.Has("prompt_ids")) {
       const Json& ids = record.Field("prompt_ids");
-      if (!ids.is_array()) throw Error(record.Where() + ": 'prompt_ids' is not a list of token ids");
+      if (!ids.is_array())
+        throw Error(record.Where() + ": 'prompt_ids' is not a list of token ids");
       for (const Json& id : ids) {
-        if (!id.is_number_integer()) throw Error(record.Where() + ": 'prompt_ids' holds " + id.dump());
+        if (!id.is_number_integer())
+          throw Error(record.Where() + ": 'prompt_ids' holds " + id.dump());
         item.ids.push_back(id.get<int64_t>());
       }
     } else if (record.Has("prompt")) {
@@ -62,12 +66,14 @@ std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer
   return items;
 }
 
-std::vector<PromptItem> SuitePrompts(const std::string& spec, const lm::Tokenizer* tokenizer, bool chat) {
+std::vector<PromptItem> SuitePrompts(const std::string& spec, const lm::Tokenizer* tokenizer,
+                                     bool chat) {
   std::unique_ptr<tasks::SuiteSelection> selection = tasks::SelectSuite(spec);
   std::vector<PromptItem> items;
   for (const tasks::Task* task : selection->tasks) {
     std::string prompt = tasks::BuildPrompt(selection->suite, *task);
-    items.push_back({task->task_id, Encode(tokenizer, prompt, chat, spec + " task " + task->task_id)});
+    items.push_back(
+        {task->task_id, Encode(tokenizer, prompt, chat, spec + " task " + task->task_id)});
   }
   return items;
 }
@@ -75,32 +81,42 @@ std::vector<PromptItem> SuitePrompts(const std::string& spec, const lm::Tokenize
 }  // namespace
 
 int RunGenerate(int argc, char** argv) {
-  CLI::App app{"Generate samples with a model (Hugging Face checkpoint directory) for a suite's tasks "
-               "or a prompts file. Writes samples JSONL: task_id, sample_id, completion, "
-               "completion_ids, model, logprob, finish_reason.", "ilf generate"};
+  CLI::App app{
+      "Generate samples with a model (Hugging Face checkpoint directory) for a suite's tasks "
+      "or a prompts file. Writes samples JSONL: task_id, sample_id, completion, "
+      "completion_ids, model, logprob, finish_reason.",
+      "ilf generate"};
   std::string model_dir, suite, prompts_path, out_path, tokenizer_dir;
   lm::GenerateOptions gen;
   lm::LoadOptions load;
   std::vector<std::string> stops;
   std::optional<bool> top_level;
   bool chat = false;
-  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")->required();
-  auto* suite_opt = app.add_option("--suite", suite, "NAME[:SPLIT] or MANIFEST.json[:SPLIT]; prompts "
-                                                     "in the suite's style");
-  auto* prompts_opt = app.add_option("--prompts", prompts_path, "JSONL with 'prompt' (text) or "
-                                                                "'prompt_ids', optional 'task_id'");
+  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")
+      ->required();
+  auto* suite_opt = app.add_option("--suite", suite,
+                                   "NAME[:SPLIT] or MANIFEST.json[:SPLIT]; prompts "
+                                   "in the suite's style");
+  auto* prompts_opt = app.add_option("--prompts", prompts_path,
+                                     "JSONL with 'prompt' (text) or "
+                                     "'prompt_ids', optional 'task_id'");
   suite_opt->excludes(prompts_opt);
   app.add_option("--out", out_path, "samples JSONL to write (atomically)")->required();
-  app.add_option("--n", gen.n, "samples per prompt (they share one prefill)")->capture_default_str();
+  app.add_option("--n", gen.n, "samples per prompt (they share one prefill)")
+      ->capture_default_str();
   app.add_option("--temperature", gen.temperature, "0 = greedy")->capture_default_str();
-  app.add_option("--top-k", gen.top_k, "keep the k most likely tokens; 0 = off")->capture_default_str();
+  app.add_option("--top-k", gen.top_k, "keep the k most likely tokens; 0 = off")
+      ->capture_default_str();
   app.add_option("--top-p", gen.top_p, "nucleus mass; 1 = off")->capture_default_str();
-  app.add_option("--max-new-tokens", gen.max_new_tokens, "tokens per sample at most")->capture_default_str();
+  app.add_option("--max-new-tokens", gen.max_new_tokens, "tokens per sample at most")
+      ->capture_default_str();
   app.add_option("--seed", gen.seed, "fixes every sampled token")->capture_default_str();
-  app.add_option("--batch-rows", gen.max_batch_rows, "prompts x samples decoded together")->capture_default_str();
+  app.add_option("--batch-rows", gen.max_batch_rows, "prompts x samples decoded together")
+      ->capture_default_str();
   app.add_option("--stop", stops, "stop string (repeatable); the completion is cut before it");
-  app.add_option("--stop-top-level", top_level, "stop at a line starting at column 0 with a letter, "
-                                                "# or \" (default: true with --suite)");
+  app.add_option("--stop-top-level", top_level,
+                 "stop at a line starting at column 0 with a letter, "
+                 "# or \" (default: true with --suite)");
   app.add_flag("--ignore-eos", gen.ignore_eos, "do not stop at end-of-text ids");
   app.add_flag("--chat", chat, "wrap each prompt as a user message in the model's chat format");
   app.add_option("--tokenizer", tokenizer_dir, "tokenizer directory (default: --model)");
@@ -108,16 +124,19 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("--dtype", load.dtype, "auto, float32, bfloat16, float16")->capture_default_str();
   app.add_option("--threads", load.threads, "CPU threads (0 = all cores)")->capture_default_str();
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
-  if (suite.empty() && prompts_path.empty()) throw Error("give --suite S[:SPLIT] or --prompts FILE");
+  if (suite.empty() && prompts_path.empty())
+    throw Error("give --suite S[:SPLIT] or --prompts FILE");
 
   if (tokenizer_dir.empty() && HasTokenizerFiles(model_dir)) tokenizer_dir = model_dir;
   std::unique_ptr<lm::Tokenizer> tokenizer;
-  if (!tokenizer_dir.empty()) tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
+  if (!tokenizer_dir.empty())
+    tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
   std::vector<PromptItem> items = suite.empty() ? ReadPrompts(prompts_path, tokenizer.get(), chat)
                                                 : SuitePrompts(suite, tokenizer.get(), chat);
   lm::StopRules rules{stops, top_level.value_or(!suite.empty())};
   bool stopping = !rules.stop_strings.empty() || rules.top_level_line;
-  if (stopping && !tokenizer) throw Error("--stop needs a tokenizer to decode completions; pass --tokenizer");
+  if (stopping && !tokenizer)
+    throw Error("--stop needs a tokenizer to decode completions; pass --tokenizer");
 
   std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
   std::vector<std::vector<int64_t>> prompts;
@@ -133,7 +152,9 @@ int RunGenerate(int argc, char** argv) {
   };
   lm::StopFn stop = nullptr;
   if (stopping) {
-    stop = [&](int64_t, const std::vector<int64_t>& ids) { return FindStop(decode(ids), rules).has_value(); };
+    stop = [&](int64_t, const std::vector<int64_t>& ids) {
+      return FindStop(decode(ids), rules).has_value();
+    };
   }
   Progress progress("generate", static_cast<int64_t>(prompts.size()) * gen.n);
   int64_t reported = 0;
@@ -144,7 +165,8 @@ int RunGenerate(int argc, char** argv) {
   progress.Finish();
 
   std::string model_name = std::filesystem::path(model_dir).filename().string();
-  if (model_name.empty()) model_name = std::filesystem::path(model_dir).parent_path().filename().string();
+  if (model_name.empty())
+    model_name = std::filesystem::path(model_dir).parent_path().filename().string();
   JsonlWriter writer(out_path);
   for (const lm::Sample& sample : samples) {
     std::string text;

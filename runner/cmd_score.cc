@@ -15,21 +15,26 @@ namespace ilf {
 namespace {
 
 // `NAME_ids` when present, else NAME (text) through the tokenizer.
-std::vector<int64_t> Ids(const JsonlRecord& record, const std::string& name, const lm::Tokenizer* tokenizer) {
+std::vector<int64_t> Ids(const JsonlRecord& record, const std::string& name,
+                         const lm::Tokenizer* tokenizer) {
   if (record.Has(name + "_ids")) {
     const Json& ids = record.Field(name + "_ids");
     std::vector<int64_t> out;
-    if (!ids.is_array()) throw Error(record.Where() + ": '" + name + "_ids' is not a list of token ids");
+    if (!ids.is_array())
+      throw Error(record.Where() + ": '" + name + "_ids' is not a list of token ids");
     for (const Json& id : ids) {
-      if (!id.is_number_integer()) throw Error(record.Where() + ": '" + name + "_ids' holds " + id.dump());
+      if (!id.is_number_integer())
+        throw Error(record.Where() + ": '" + name + "_ids' holds " + id.dump());
       out.push_back(id.get<int64_t>());
     }
     return out;
   }
   std::string text = record.String(name);
   if (!tokenizer) {
-    throw Error(record.Where() + ": text '" + name + "' needs a tokenizer; the model directory has "
-                "none (pass --tokenizer DIR or give " + name + "_ids)");
+    throw Error(record.Where() + ": text '" + name +
+                "' needs a tokenizer; the model directory has "
+                "none (pass --tokenizer DIR or give " +
+                name + "_ids)");
   }
   std::vector<int32_t> ids = tokenizer->Encode(text);
   return std::vector<int64_t>(ids.begin(), ids.end());
@@ -38,13 +43,16 @@ std::vector<int64_t> Ids(const JsonlRecord& record, const std::string& name, con
 }  // namespace
 
 int RunScore(int argc, char** argv) {
-  CLI::App app{"Score continuations: for each JSONL record with 'prompt' and 'continuation' (text, or "
-               "'prompt_ids'/'continuation_ids'), write the record with 'logprob' (sum, natural log) and "
-               "'token_logprobs' (one per continuation token). Prompt and continuation are tokenized "
-               "separately.", "ilf score"};
+  CLI::App app{
+      "Score continuations: for each JSONL record with 'prompt' and 'continuation' (text, or "
+      "'prompt_ids'/'continuation_ids'), write the record with 'logprob' (sum, natural log) and "
+      "'token_logprobs' (one per continuation token). Prompt and continuation are tokenized "
+      "separately.",
+      "ilf score"};
   std::string model_dir, pairs_path, out_path, tokenizer_dir;
   lm::LoadOptions load;
-  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")->required();
+  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")
+      ->required();
   app.add_option("--pairs", pairs_path, "JSONL of prompt/continuation records")->required();
   app.add_option("--out", out_path, "JSONL to write (default: stdout)");
   app.add_option("--tokenizer", tokenizer_dir, "tokenizer directory (default: --model)");
@@ -54,16 +62,18 @@ int RunScore(int argc, char** argv) {
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
 
   namespace fs = std::filesystem;
-  if (tokenizer_dir.empty() &&
-      (fs::exists(fs::path(model_dir) / "tokenizer.json") || fs::exists(fs::path(model_dir) / "vocab.json"))) {
+  if (tokenizer_dir.empty() && (fs::exists(fs::path(model_dir) / "tokenizer.json") ||
+                                fs::exists(fs::path(model_dir) / "vocab.json"))) {
     tokenizer_dir = model_dir;
   }
   std::unique_ptr<lm::Tokenizer> tokenizer;
-  if (!tokenizer_dir.empty()) tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
+  if (!tokenizer_dir.empty())
+    tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
   std::vector<JsonlRecord> records = ReadJsonl(pairs_path);
   std::vector<lm::ScoreRequest> requests;
   for (const JsonlRecord& record : records) {
-    requests.push_back({Ids(record, "prompt", tokenizer.get()), Ids(record, "continuation", tokenizer.get())});
+    requests.push_back(
+        {Ids(record, "prompt", tokenizer.get()), Ids(record, "continuation", tokenizer.get())});
     if (requests.back().prompt.empty()) {
       throw Error(record.Where() + ": the prompt has no tokens; scoring needs a context");
     }

@@ -40,17 +40,19 @@ std::vector<std::pair<torch::Tensor, bool>> StepMatrices(CausalLmImpl& model) {
   if (auto* llama = dynamic_cast<LlamaForCausalLmImpl*>(&model)) {
     for (size_t i = 0; i < llama->model->layers->size(); ++i) {
       auto* block = llama->model->layers->ptr<LlamaBlockImpl>(i).get();
-      for (Linear* l : {&block->self_attn->q_proj, &block->self_attn->k_proj, &block->self_attn->v_proj,
-                        &block->self_attn->o_proj, &block->mlp->gate_proj, &block->mlp->up_proj,
-                        &block->mlp->down_proj}) {
+      for (Linear* l : {&block->self_attn->q_proj, &block->self_attn->k_proj,
+                        &block->self_attn->v_proj, &block->self_attn->o_proj,
+                        &block->mlp->gate_proj, &block->mlp->up_proj, &block->mlp->down_proj}) {
         mats.emplace_back((*l)->weight, true);
       }
     }
-    mats.emplace_back(llama->lm_head ? llama->lm_head->weight : llama->model->embed_tokens->weight, true);
+    mats.emplace_back(llama->lm_head ? llama->lm_head->weight : llama->model->embed_tokens->weight,
+                      true);
   } else if (auto* gpt2 = dynamic_cast<Gpt2LmHeadModelImpl*>(&model)) {
     for (size_t i = 0; i < gpt2->transformer->h->size(); ++i) {
       auto* block = gpt2->transformer->h->ptr<Gpt2BlockImpl>(i).get();
-      for (Conv1D* c : {&block->attn->c_attn, &block->attn->c_proj, &block->mlp->c_fc, &block->mlp->c_proj}) {
+      for (Conv1D* c :
+           {&block->attn->c_attn, &block->attn->c_proj, &block->mlp->c_fc, &block->mlp->c_proj}) {
         mats.emplace_back((*c)->weight, false);
       }
     }
@@ -67,8 +69,8 @@ class BareMatmuls {
       : mats_(mats), device_(options.device()) {
     for (const auto& [w, transposed] : mats_) {
       int64_t in = transposed ? w.size(1) : w.size(0), out = transposed ? w.size(0) : w.size(1);
-      inputs_.push_back(torch::randn({rows, in}, options));   // [rows, in]
-      outputs_.push_back(torch::empty({rows, out}, options)); // [rows, out]
+      inputs_.push_back(torch::randn({rows, in}, options));    // [rows, in]
+      outputs_.push_back(torch::empty({rows, out}, options));  // [rows, out]
     }
   }
   // Seconds for one pass.
@@ -104,8 +106,10 @@ double PeakRssMib() {
 
 BenchGenerateResult BenchGenerate(const BenchGenerateOptions& options) {
   if (options.batch < 1 || options.new_tokens < 2 || options.prompt_tokens < 1) {
-    throw Error(fmt::format("--batch {} (>= 1), --new-tokens {} (>= 2), --prompt-tokens {} (>= 1): "
-                            "out of range", options.batch, options.new_tokens, options.prompt_tokens));
+    throw Error(
+        fmt::format("--batch {} (>= 1), --new-tokens {} (>= 2), --prompt-tokens {} (>= 1): "
+                    "out of range",
+                    options.batch, options.new_tokens, options.prompt_tokens));
   }
   int threads = ConfigureCpuThreads(options.threads);
   ModelConfig config = LoadModelConfig(options.config_path);

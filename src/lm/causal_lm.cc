@@ -30,9 +30,10 @@ torch::Tensor ForwardLogits(CausalLmImpl& model, const torch::Tensor& input_ids,
                             const torch::Tensor& attention_mask) {
   torch::Tensor valid = attention_mask.defined()
                             ? attention_mask.to(input_ids.device()).to(torch::kBool)
-                            : torch::ones_like(input_ids, torch::kBool);           // [B, T]
-  torch::Tensor positions = PositionsFromMask(valid);                               // [B, T]
-  torch::Tensor mask = CausalMask(valid, input_ids.size(1), model.options().dtype().toScalarType());  // [B, 1, T, T]
+                            : torch::ones_like(input_ids, torch::kBool);  // [B, T]
+  torch::Tensor positions = PositionsFromMask(valid);                     // [B, T]
+  torch::Tensor mask =
+      CausalMask(valid, input_ids.size(1), model.options().dtype().toScalarType());  // [B, 1, T, T]
   torch::Tensor hidden = model.Forward(input_ids, positions, mask, nullptr);         // [B, T, D]
   return model.Logits(hidden);                                                       // [B, T, V]
 }

@@ -9,10 +9,14 @@ namespace ilf::lm {
 
 std::string DtypeName(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat: return "float32";
-    case torch::kBFloat16: return "bfloat16";
-    case torch::kHalf: return "float16";
-    default: return c10::toString(dtype);
+    case torch::kFloat:
+      return "float32";
+    case torch::kBFloat16:
+      return "bfloat16";
+    case torch::kHalf:
+      return "float16";
+    default:
+      return c10::toString(dtype);
   }
 }
 
@@ -31,13 +35,16 @@ torch::TensorOptions ResolveTensorOptions(const std::string& device, const std::
   } else if (device == "cpu") {
   } else if (device.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available()) {
-      throw EnvironmentError(fmt::format("--device {}: LibTorch sees no CUDA GPU (this build or "
-                                         "machine is CPU-only); use --device cpu", device));
+      throw EnvironmentError(
+          fmt::format("--device {}: LibTorch sees no CUDA GPU (this build or "
+                      "machine is CPU-only); use --device cpu",
+                      device));
     }
     try {
       dev = torch::Device(device);
     } catch (const c10::Error&) {
-      throw Error(fmt::format("--device '{}' is not a device (expected auto, cpu, cuda, cuda:N)", device));
+      throw Error(
+          fmt::format("--device '{}' is not a device (expected auto, cpu, cuda, cuda:N)", device));
     }
   } else {
     throw Error(fmt::format("--device '{}' is not one of auto, cpu, cuda, cuda:N", device));
@@ -49,8 +56,9 @@ torch::TensorOptions ResolveTensorOptions(const std::string& device, const std::
     type = ParseDtype(dtype);
   }
   if (dev.is_cpu() && type == torch::kHalf) {
-    throw Error("--dtype float16 is not supported on the CPU (slow or missing kernels); use float32 "
-                "or bfloat16");
+    throw Error(
+        "--dtype float16 is not supported on the CPU (slow or missing kernels); use float32 "
+        "or bfloat16");
   }
   return torch::TensorOptions().dtype(type).device(dev);
 }

@@ -22,8 +22,8 @@ class BatchDecoder {
       : model_(model), config_(config), stop_(stop), on_step_(on_step) {}
 
   // Decodes `prompt_indices` of `prompts`, writing into `out` (indexed prompt * n + sample).
-  void Run(const std::vector<std::vector<int64_t>>& prompts, const std::vector<int64_t>& prompt_indices,
-           std::vector<GeneratedSequence>& out);
+  void Run(const std::vector<std::vector<int64_t>>& prompts,
+           const std::vector<int64_t>& prompt_indices, std::vector<GeneratedSequence>& out);
 
  private:
   CausalLmImpl& model_;
@@ -33,7 +33,8 @@ class BatchDecoder {
 };
 
 void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
-                       const std::vector<int64_t>& prompt_indices, std::vector<GeneratedSequence>& out) {
+                       const std::vector<int64_t>& prompt_indices,
+                       std::vector<GeneratedSequence>& out) {
   const int64_t batch = prompt_indices.size(), n = config_.num_samples;
   int64_t prompt_len = 0;
   for (int64_t p : prompt_indices) prompt_len = std::max<int64_t>(prompt_len, prompts[p].size());
@@ -44,7 +45,7 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
 
   // Left-padded prompt ids and validity.
   torch::Tensor ids = torch::full({batch, prompt_len}, config_.pad_token_id, long_cpu);  // [b, P]
-  torch::Tensor valid = torch::zeros({batch, capacity}, long_cpu.dtype(torch::kBool));  // [b, C]
+  torch::Tensor valid = torch::zeros({batch, capacity}, long_cpu.dtype(torch::kBool));   // [b, C]
   valid.narrow(1, prompt_len, config_.max_new_tokens).fill_(true);  // generated tokens are real
   for (int64_t r = 0; r < batch; ++r) {
     const std::vector<int64_t>& prompt = prompts[prompt_indices[r]];
@@ -57,16 +58,17 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
 
   // Prefill once per prompt.
   std::unique_ptr<KvCache> cache = model_.MakeCache(batch, capacity);
-  torch::Tensor prompt_valid = valid.narrow(1, 0, prompt_len);                        // [b, P]
-  torch::Tensor positions = PositionsFromMask(prompt_valid);                           // [b, P]
+  torch::Tensor prompt_valid = valid.narrow(1, 0, prompt_len);  // [b, P]
+  torch::Tensor positions = PositionsFromMask(prompt_valid);    // [b, P]
   torch::Tensor hidden = model_.Forward(ids, positions, CausalMask(prompt_valid, prompt_len, dtype),
-                                        cache.get());                                 // [b, P, D]
-  torch::Tensor logits = model_.Logits(hidden.select(1, prompt_len - 1)).to(torch::kFloat);  // [b, V]
-  torch::Tensor next_pos = positions.select(1, prompt_len - 1) + 1;                   // [b]
+                                        cache.get());  // [b, P, D]
+  torch::Tensor logits =
+      model_.Logits(hidden.select(1, prompt_len - 1)).to(torch::kFloat);  // [b, V]
+  torch::Tensor next_pos = positions.select(1, prompt_len - 1) + 1;       // [b]
   // Additive key mask for decoding steps: [rows, 1, 1, C].
-  torch::Tensor key_mask = torch::zeros({batch, 1, 1, capacity}, opts)
-                               .masked_fill_(valid.logical_not().view({batch, 1, 1, capacity}),
-                                             MaskedValue(dtype));
+  torch::Tensor key_mask =
+      torch::zeros({batch, 1, 1, capacity}, opts)
+          .masked_fill_(valid.logical_not().view({batch, 1, 1, capacity}), MaskedValue(dtype));
 
   // The n samples continue from the same prefill.
   if (n > 1) {
@@ -89,8 +91,8 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
   for (int64_t step = 0; step < config_.max_new_tokens && !rows.empty(); ++step) {
     ThrowIfInterrupted();
     torch::Tensor next = NextTokens(logits, config_.sampling, config_.seed, streams, step);  // [R]
-    torch::Tensor logprob = logits.gather(1, next.unsqueeze(1)).squeeze(1) -
-                            logits.logsumexp(-1);                                             // [R]
+    torch::Tensor logprob =
+        logits.gather(1, next.unsqueeze(1)).squeeze(1) - logits.logsumexp(-1);  // [R]
     std::vector<int64_t> next_host(next.numel());
     torch::Tensor next_cpu = next.to(torch::kCPU).contiguous();
     std::copy_n(next_cpu.data_ptr<int64_t>(), next_host.size(), next_host.begin());
@@ -134,9 +136,10 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
       streams.swap(kept_streams);
     }
     const int64_t count = rows.size();
-    torch::Tensor mask = key_mask.narrow(3, 0, cache->length() + 1);                 // [R, 1, 1, L]
-    hidden = model_.Forward(next.view({count, 1}), next_pos.view({count, 1}), mask, cache.get());  // [R, 1, D]
-    logits = model_.Logits(hidden.select(1, 0)).to(torch::kFloat);                   // [R, V]
+    torch::Tensor mask = key_mask.narrow(3, 0, cache->length() + 1);  // [R, 1, 1, L]
+    hidden = model_.Forward(next.view({count, 1}), next_pos.view({count, 1}), mask,
+                            cache.get());                           // [R, 1, D]
+    logits = model_.Logits(hidden.select(1, 0)).to(torch::kFloat);  // [R, V]
     next_pos += 1;
   }
 }
@@ -151,8 +154,10 @@ std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
   const ModelConfig& mc = model.config();
   for (size_t i = 0; i < prompts.size(); ++i) {
     if (prompts[i].empty()) {
-      throw Error(fmt::format("prompt {} is empty; generation needs at least one prompt token (e.g. "
-                              "the model's bos token)", i));
+      throw Error(
+          fmt::format("prompt {} is empty; generation needs at least one prompt token (e.g. "
+                      "the model's bos token)",
+                      i));
     }
     for (int64_t id : prompts[i]) {
       if (id < 0 || id >= mc.vocab_size) {
@@ -162,9 +167,10 @@ std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
     }
     int64_t needed = static_cast<int64_t>(prompts[i].size()) + config.max_new_tokens - 1;
     if (mc.family == Family::kGpt2 && needed > mc.max_position_embeddings) {
-      throw Error(fmt::format("prompt {}: {} prompt tokens + {} new tokens exceed the model's {} "
-                              "positions (n_positions); lower --max-new-tokens", i, prompts[i].size(),
-                              config.max_new_tokens, mc.max_position_embeddings));
+      throw Error(
+          fmt::format("prompt {}: {} prompt tokens + {} new tokens exceed the model's {} "
+                      "positions (n_positions); lower --max-new-tokens",
+                      i, prompts[i].size(), config.max_new_tokens, mc.max_position_embeddings));
     }
   }
   c10::InferenceMode inference;

@@ -20,12 +20,12 @@ Gpt2AttentionImpl::Gpt2AttentionImpl(const ModelConfig& c, int64_t layer,
 torch::Tensor Gpt2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& grouped_mask,
                                          KvCache* cache) {
   int64_t batch = x.size(0), len = x.size(1), width = x.size(2);
-  std::vector<torch::Tensor> qkv = c_attn(x).split(width, -1);                          // 3 x [B, T, D]
-  torch::Tensor q = qkv[0].view({batch, len, heads_, head_dim_}).transpose(1, 2);       // [B, H, T, hd]
-  torch::Tensor k = qkv[1].view({batch, len, heads_, head_dim_}).transpose(1, 2);       // [B, H, T, hd]
-  torch::Tensor v = qkv[2].view({batch, len, heads_, head_dim_}).transpose(1, 2);       // [B, H, T, hd]
-  if (cache) std::tie(k, v) = cache->Store(layer_, k, v);                               // [B, H, L, hd]
-  return c_proj(Attend(q, k, v, grouped_mask, scale_));                                 // [B, T, D]
+  std::vector<torch::Tensor> qkv = c_attn(x).split(width, -1);                     // 3 x [B, T, D]
+  torch::Tensor q = qkv[0].view({batch, len, heads_, head_dim_}).transpose(1, 2);  // [B, H, T, hd]
+  torch::Tensor k = qkv[1].view({batch, len, heads_, head_dim_}).transpose(1, 2);  // [B, H, T, hd]
+  torch::Tensor v = qkv[2].view({batch, len, heads_, head_dim_}).transpose(1, 2);  // [B, H, T, hd]
+  if (cache) std::tie(k, v) = cache->Store(layer_, k, v);                          // [B, H, L, hd]
+  return c_proj(Attend(q, k, v, grouped_mask, scale_));                            // [B, T, D]
 }
 
 Gpt2MlpImpl::Gpt2MlpImpl(const ModelConfig& c, const torch::TensorOptions& options)
@@ -39,7 +39,8 @@ torch::Tensor Gpt2MlpImpl::forward(const torch::Tensor& x) {
   return c_proj(h);                                                       // [B, T, D]
 }
 
-Gpt2BlockImpl::Gpt2BlockImpl(const ModelConfig& c, int64_t layer, const torch::TensorOptions& options) {
+Gpt2BlockImpl::Gpt2BlockImpl(const ModelConfig& c, int64_t layer,
+                             const torch::TensorOptions& options) {
   ln_1 = register_module("ln_1", LayerNorm(c.hidden_size, c.layer_norm_epsilon, options));
   attn = register_module("attn", Gpt2Attention(c, layer, options));
   ln_2 = register_module("ln_2", LayerNorm(c.hidden_size, c.layer_norm_epsilon, options));
@@ -73,17 +74,18 @@ torch::Tensor Gpt2LmHeadModelImpl::Forward(const torch::Tensor& input_ids,
                                            const torch::Tensor& mask, KvCache* cache) {
   int64_t limit = config_.max_position_embeddings;
   if (positions.numel() && positions.max().item<int64_t>() >= limit) {
-    throw Error(fmt::format("GPT-2 has learned positions for {} tokens (n_positions); this sequence "
-                            "needs position {}; shorten the prompt or max new tokens", limit,
-                            positions.max().item<int64_t>()));
+    throw Error(
+        fmt::format("GPT-2 has learned positions for {} tokens (n_positions); this sequence "
+                    "needs position {}; shorten the prompt or max new tokens",
+                    limit, positions.max().item<int64_t>()));
   }
-  torch::Tensor x = transformer->wte(input_ids) + transformer->wpe(positions);  // [B, T, D]
+  torch::Tensor x = transformer->wte(input_ids) + transformer->wpe(positions);   // [B, T, D]
   torch::Tensor grouped_mask = GroupMask(mask, config_.num_attention_heads, 1);  // [B*H, T, L]
   for (size_t i = 0; i < transformer->h->size(); ++i) {
     x = transformer->h->ptr<Gpt2BlockImpl>(i)->forward(x, grouped_mask, cache);  // [B, T, D]
   }
   if (cache) cache->Advance(input_ids.size(1));
-  return transformer->ln_f(x);                                                   // [B, T, D]
+  return transformer->ln_f(x);  // [B, T, D]
 }
 
 torch::Tensor Gpt2LmHeadModelImpl::Logits(const torch::Tensor& hidden) {

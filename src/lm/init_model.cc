@@ -27,7 +27,8 @@ int64_t InitModel(const InitModelOptions& options) {
   torch::ScalarType dtype = ParseDtype(options.dtype);
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create directory: {}", options.out_dir, ec.message()));
+  if (ec)
+    throw Error(fmt::format("{}: cannot create directory: {}", options.out_dir, ec.message()));
 
   std::vector<std::string> tokenizer_files;
   if (!options.tokenizer_dir.empty()) {
@@ -36,8 +37,10 @@ int64_t InitModel(const InitModelOptions& options) {
       if (fs::exists(fs::path(options.tokenizer_dir) / name)) tokenizer_files.push_back(name);
     }
     if (tokenizer_files.empty()) {
-      throw Error(fmt::format("{}: no tokenizer files (vocab.json, merges.txt, tokenizer.json) in "
-                              "--tokenizer", options.tokenizer_dir));
+      throw Error(
+          fmt::format("{}: no tokenizer files (vocab.json, merges.txt, tokenizer.json) in "
+                      "--tokenizer",
+                      options.tokenizer_dir));
     }
   }
 

@@ -20,8 +20,10 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::Store(int64_t layer, const torc
   ILF_CHECK(layer >= 0 && layer < static_cast<int64_t>(keys_.size()), "layer out of range");
   int64_t len = k.size(2);
   if (length_ + len > capacity_) {
-    throw Error(fmt::format("KV cache full: {} positions stored + {} new > capacity {}; raise the "
-                            "cache length (max new tokens + prompt length)", length_, len, capacity_));
+    throw Error(
+        fmt::format("KV cache full: {} positions stored + {} new > capacity {}; raise the "
+                    "cache length (max new tokens + prompt length)",
+                    length_, len, capacity_));
   }
   keys_[layer].narrow(2, length_, len).copy_(k);
   values_[layer].narrow(2, length_, len).copy_(v);

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
+#include <nlohmann/json.hpp>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
@@ -43,7 +43,8 @@ class TorchLanguageModel : public LanguageModel {
   TorchLanguageModel(const std::string& dir, const LoadOptions& options) {
     ConfigureCpuThreads(options.threads);
     ModelConfig config = LoadModelConfig(dir);
-    torch::TensorOptions tensor_options = ResolveTensorOptions(options.device, options.dtype, config);
+    torch::TensorOptions tensor_options =
+        ResolveTensorOptions(options.device, options.dtype, config);
     model_ = LoadCausalLm(dir, tensor_options);
     info_.path = dir;
     info_.architecture = config.architecture;
@@ -65,14 +66,17 @@ class TorchLanguageModel : public LanguageModel {
     config.sampling = {options.temperature, options.top_k, options.top_p};
     config.seed = options.seed;
     if (!options.ignore_eos) {
-      config.eos_token_ids = options.eos_token_ids.empty() ? info_.eos_token_ids : options.eos_token_ids;
+      config.eos_token_ids =
+          options.eos_token_ids.empty() ? info_.eos_token_ids : options.eos_token_ids;
     }
     config.pad_token_id = model_->config().pad_token_id.value_or(0);
     config.max_batch_rows = options.max_batch_rows;
     if (options.n < 1) throw Error(fmt::format("n is {}, expected >= 1", options.n));
     if (options.temperature < 0 || options.top_p <= 0 || options.top_p > 1 || options.top_k < 0) {
-      throw Error(fmt::format("temperature {} (>= 0), top_p {} (in (0, 1]), top_k {} (>= 0): out of "
-                              "range", options.temperature, options.top_p, options.top_k));
+      throw Error(
+          fmt::format("temperature {} (>= 0), top_p {} (in (0, 1]), top_k {} (>= 0): out of "
+                      "range",
+                      options.temperature, options.top_p, options.top_k));
     }
     int64_t finished = 0;
     StepCallback on_step = nullptr;
@@ -81,7 +85,8 @@ class TorchLanguageModel : public LanguageModel {
         if (count) progress(finished += count);
       };
     }
-    std::vector<GeneratedSequence> sequences = lm::Generate(*model_, prompts, config, stop, on_step);
+    std::vector<GeneratedSequence> sequences =
+        lm::Generate(*model_, prompts, config, stop, on_step);
     std::vector<Sample> samples;
     samples.reserve(sequences.size());
     for (GeneratedSequence& seq : sequences) {
@@ -116,7 +121,8 @@ class TorchLanguageModel : public LanguageModel {
 
 }  // namespace
 
-std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir, const LoadOptions& options) {
+std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir,
+                                                 const LoadOptions& options) {
   return std::make_unique<TorchLanguageModel>(dir, options);
 }
 

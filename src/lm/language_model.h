@@ -17,20 +17,21 @@ namespace ilf::lm {
 
 struct LoadOptions {
   std::string device = "auto";  // "auto" (CUDA when available), "cpu", "cuda", "cuda:N"
-  std::string dtype = "auto";   // "auto" (float32 on CPU, bfloat16 on CUDA), "float32", "bfloat16", "float16"
-  int threads = 0;              // CPU threads for torch and OpenBLAS; 0 = the core count
+  std::string dtype =
+      "auto";       // "auto" (float32 on CPU, bfloat16 on CUDA), "float32", "bfloat16", "float16"
+  int threads = 0;  // CPU threads for torch and OpenBLAS; 0 = the core count
 };
 
 struct GenerateOptions {
-  int64_t n = 1;                        // samples per prompt (sharing one prefill)
-  double temperature = 0.0;             // 0 = greedy
-  int64_t top_k = 0;                    // 0 = no top-k filter
-  double top_p = 1.0;                   // 1 = no nucleus filter
-  int64_t max_new_tokens = 128;         // per sample
-  uint64_t seed = 0;                    // fixes every sampled token (independent of batching)
-  std::vector<int64_t> eos_token_ids;   // empty = the model's (generation_config.json, config.json)
-  bool ignore_eos = false;              // generate max_new_tokens even past end-of-text
-  int64_t max_batch_rows = 64;          // prompts x samples decoded together
+  int64_t n = 1;                       // samples per prompt (sharing one prefill)
+  double temperature = 0.0;            // 0 = greedy
+  int64_t top_k = 0;                   // 0 = no top-k filter
+  double top_p = 1.0;                  // 1 = no nucleus filter
+  int64_t max_new_tokens = 128;        // per sample
+  uint64_t seed = 0;                   // fixes every sampled token (independent of batching)
+  std::vector<int64_t> eos_token_ids;  // empty = the model's (generation_config.json, config.json)
+  bool ignore_eos = false;             // generate max_new_tokens even past end-of-text
+  int64_t max_batch_rows = 64;         // prompts x samples decoded together
 };
 
 struct Sample {
@@ -42,7 +43,8 @@ struct Sample {
 };
 
 // Called after each new token of a sample; true stops it (e.g. a stop string appeared).
-using StopFn = std::function<bool(int64_t prompt_index, const std::vector<int64_t>& completion_ids)>;
+using StopFn =
+    std::function<bool(int64_t prompt_index, const std::vector<int64_t>& completion_ids)>;
 // Called as samples finish (count finished so far), for progress.
 using ProgressFn = std::function<void(int64_t finished)>;
 
@@ -57,13 +59,13 @@ struct ScoreResult {
 };
 
 struct ModelInfo {
-  std::string path;                   // the checkpoint directory
-  std::string architecture;           // config.json architectures[0]
+  std::string path;          // the checkpoint directory
+  std::string architecture;  // config.json architectures[0]
   int64_t vocab_size = 0;
-  int64_t parameters = 0;             // number of weights
-  std::vector<int64_t> eos_token_ids; // generation_config.json's, else config.json's
-  std::string device;                 // "cpu", "cuda:0"
-  std::string dtype;                  // "float32", "bfloat16", "float16"
+  int64_t parameters = 0;              // number of weights
+  std::vector<int64_t> eos_token_ids;  // generation_config.json's, else config.json's
+  std::string device;                  // "cpu", "cuda:0"
+  std::string dtype;                   // "float32", "bfloat16", "float16"
 };
 
 class LanguageModel {

@@ -1,6 +1,6 @@
 // Building blocks shared by the Llama-family and GPT-2 models: parameter-holding layers whose
-// parameter names are Hugging Face's ("weight", "bias"), rotary position embeddings, attention masks
-// and grouped-query attention.
+// parameter names are Hugging Face's ("weight", "bias"), rotary position embeddings, attention
+// masks and grouped-query attention.
 //
 // Layers allocate their parameters uninitialised (torch::empty) on the requested device and dtype:
 // a model is always filled afterwards, from a checkpoint (BindWeights) or by InitWeights.
@@ -87,7 +87,8 @@ double MaskedValue(torch::ScalarType dtype);
 
 // Additive attention mask [B, 1, T, L] for the last T of L positions: query t (absolute position
 // L - T + t) sees key j when j <= L - T + t and key_valid[b, j]. key_valid: bool [B, L].
-torch::Tensor CausalMask(const torch::Tensor& key_valid, int64_t query_len, torch::ScalarType dtype);
+torch::Tensor CausalMask(const torch::Tensor& key_valid, int64_t query_len,
+                         torch::ScalarType dtype);
 
 // Repeats a [B, 1, T, L] mask for grouped attention: [B * kv_heads, group * T, L].
 torch::Tensor GroupMask(const torch::Tensor& mask, int64_t kv_heads, int64_t group);

@@ -27,10 +27,12 @@ int64_t IntField(const Json& json, const char* key, const std::string& where,
     throw Error(fmt::format("{}: field '{}' is missing; a causal LM config needs it", where, key));
   }
   if (!value->is_number_integer()) {
-    throw Error(fmt::format("{}: field '{}' is {}, expected an integer", where, key, value->dump()));
+    throw Error(
+        fmt::format("{}: field '{}' is {}, expected an integer", where, key, value->dump()));
   }
   int64_t result = value->get<int64_t>();
-  if (result < 0) throw Error(fmt::format("{}: field '{}' is {}, expected >= 0", where, key, result));
+  if (result < 0)
+    throw Error(fmt::format("{}: field '{}' is {}, expected >= 0", where, key, result));
   return result;
 }
 
@@ -47,7 +49,8 @@ bool BoolField(const Json& json, const char* key, const std::string& where, bool
   std::optional<Json> value = Get(json, key);
   if (!value) return fallback;
   if (!value->is_boolean()) {
-    throw Error(fmt::format("{}: field '{}' is {}, expected true or false", where, key, value->dump()));
+    throw Error(
+        fmt::format("{}: field '{}' is {}, expected true or false", where, key, value->dump()));
   }
   return value->get<bool>();
 }
@@ -86,10 +89,12 @@ void ReadRope(const Json& json, const std::string& where, ModelConfig& config) {
     std::optional<Json> rope = Get(json, key);
     if (!rope) continue;
     if (!rope->is_object()) {
-      throw Error(fmt::format("{}: field '{}' is {}, expected an object", where, key, rope->dump()));
+      throw Error(
+          fmt::format("{}: field '{}' is {}, expected an object", where, key, rope->dump()));
     }
     config.rope_theta = NumberField(*rope, "rope_theta", where, config.rope_theta);
-    std::string type = StringField(*rope, "rope_type", where, StringField(*rope, "type", where, "default"));
+    std::string type =
+        StringField(*rope, "rope_type", where, StringField(*rope, "type", where, "default"));
     if (type == "linear") {
       config.rope_linear_factor = NumberField(*rope, "factor", where, 1.0);
     } else if (type != "default") {
@@ -141,7 +146,8 @@ void ReadGpt2(const Json& json, const std::string& where, ModelConfig& config) {
   config.num_hidden_layers = IntField(json, "n_layer", where);
   config.num_attention_heads = IntField(json, "n_head", where);
   config.num_key_value_heads = config.num_attention_heads;
-  if (config.num_attention_heads == 0) throw Error(fmt::format("{}: n_head is 0, expected >= 1", where));
+  if (config.num_attention_heads == 0)
+    throw Error(fmt::format("{}: n_head is 0, expected >= 1", where));
   config.head_dim = config.hidden_size / config.num_attention_heads;
   config.max_position_embeddings = IntField(json, "n_positions", where);
   config.layer_norm_epsilon = NumberField(json, "layer_norm_epsilon", where, 1e-5);
@@ -150,8 +156,10 @@ void ReadGpt2(const Json& json, const std::string& where, ModelConfig& config) {
   config.hidden_act = StringField(json, "activation_function", where, "gelu_new");
   if (config.hidden_act != "gelu_new" && config.hidden_act != "gelu_pytorch_tanh" &&
       config.hidden_act != "gelu") {
-    throw Error(fmt::format("{}: activation_function '{}' is not supported (expected gelu_new, "
-                            "gelu_pytorch_tanh or gelu)", where, config.hidden_act));
+    throw Error(
+        fmt::format("{}: activation_function '{}' is not supported (expected gelu_new, "
+                    "gelu_pytorch_tanh or gelu)",
+                    where, config.hidden_act));
   }
   config.scale_attn_weights = BoolField(json, "scale_attn_weights", where, true);
   config.scale_attn_by_inverse_layer_idx =
@@ -170,8 +178,10 @@ ModelConfig ParseModelConfig(const Json& json, const std::string& where) {
   std::optional<Json> architectures = Get(json, "architectures");
   if (!architectures || !architectures->is_array() || architectures->empty() ||
       !(*architectures)[0].is_string()) {
-    throw Error(fmt::format("{}: field 'architectures' is missing or not a list of names; expected "
-                            "e.g. [\"LlamaForCausalLM\"]", where));
+    throw Error(
+        fmt::format("{}: field 'architectures' is missing or not a list of names; expected "
+                    "e.g. [\"LlamaForCausalLM\"]",
+                    where));
   }
   config.architecture = (*architectures)[0].get<std::string>();
   config.model_type = StringField(json, "model_type", where, "");
@@ -181,10 +191,13 @@ ModelConfig ParseModelConfig(const Json& json, const std::string& where) {
   } else if (arch == "GPT2LMHeadModel") {
     ReadGpt2(json, where, config);
   } else {
-    throw Error(fmt::format("{}: unknown architecture '{}'; supported: LlamaForCausalLM, "
-                            "MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel", where, arch));
+    throw Error(
+        fmt::format("{}: unknown architecture '{}'; supported: LlamaForCausalLM, "
+                    "MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel",
+                    where, arch));
   }
-  config.dtype = StringField(json, "dtype", where, StringField(json, "torch_dtype", where, "float32"));
+  config.dtype =
+      StringField(json, "dtype", where, StringField(json, "torch_dtype", where, "float32"));
   config.initializer_range = NumberField(json, "initializer_range", where, 0.02);
   if (Get(json, "bos_token_id")) config.bos_token_id = IntField(json, "bos_token_id", where);
   if (Get(json, "pad_token_id") && Get(json, "pad_token_id")->is_number_integer()) {
@@ -198,24 +211,26 @@ ModelConfig ParseModelConfig(const Json& json, const std::string& where) {
                             config.num_attention_heads, config.num_key_value_heads));
   }
   if (config.family == Family::kGpt2 && config.hidden_size % config.num_attention_heads) {
-    throw Error(fmt::format("{}: n_embd {} is not a multiple of n_head {}", where, config.hidden_size,
-                            config.num_attention_heads));
+    throw Error(fmt::format("{}: n_embd {} is not a multiple of n_head {}", where,
+                            config.hidden_size, config.num_attention_heads));
   }
   if (config.head_dim == 0 || config.head_dim % 2 || config.vocab_size == 0 ||
       config.num_hidden_layers == 0) {
-    throw Error(fmt::format("{}: head_dim {} (must be even and > 0), vocab_size {}, layers {}: "
-                            "not a usable model", where, config.head_dim, config.vocab_size,
-                            config.num_hidden_layers));
+    throw Error(
+        fmt::format("{}: head_dim {} (must be even and > 0), vocab_size {}, layers {}: "
+                    "not a usable model",
+                    where, config.head_dim, config.vocab_size, config.num_hidden_layers));
   }
   return config;
 }
 
 ModelConfig LoadModelConfig(const std::string& path) {
   std::string file = path;
-  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "config.json").string();
+  if (std::filesystem::is_directory(path))
+    file = (std::filesystem::path(path) / "config.json").string();
   if (!std::filesystem::exists(file)) {
-    throw Error(fmt::format("{}: no such file; a model directory needs a Hugging Face config.json",
-                            file));
+    throw Error(
+        fmt::format("{}: no such file; a model directory needs a Hugging Face config.json", file));
   }
   Json json = Json::parse(ReadFile(file), nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) throw Error(fmt::format("{}: not valid JSON", file));

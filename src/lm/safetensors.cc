@@ -56,9 +56,11 @@ TensorInfo ParseEntry(const std::string& path, const std::string& name, const Js
   if (shape == entry.end() || !shape->is_array()) throw bad("'shape' missing or not a list");
   uint64_t elements = 1;
   for (const Json& dim : *shape) {
-    if (!dim.is_number_unsigned()) throw bad(fmt::format("shape {} has a non-integer", shape->dump()));
+    if (!dim.is_number_unsigned())
+      throw bad(fmt::format("shape {} has a non-integer", shape->dump()));
     uint64_t d = dim.get<uint64_t>();
-    if (d > 0 && elements > std::numeric_limits<uint64_t>::max() / d / 8) throw bad("shape overflows");
+    if (d > 0 && elements > std::numeric_limits<uint64_t>::max() / d / 8)
+      throw bad("shape overflows");
     elements *= d;
     info.shape.push_back(static_cast<int64_t>(d));
   }
@@ -70,8 +72,9 @@ TensorInfo ParseEntry(const std::string& path, const std::string& name, const Js
   info.begin = (*offsets)[0].get<uint64_t>();
   info.end = (*offsets)[1].get<uint64_t>();
   if (info.begin > info.end || info.end > data_bytes) {
-    throw bad(fmt::format("data_offsets [{}, {}] outside the data area of {} bytes (truncated file?)",
-                          info.begin, info.end, data_bytes));
+    throw bad(
+        fmt::format("data_offsets [{}, {}] outside the data area of {} bytes (truncated file?)",
+                    info.begin, info.end, data_bytes));
   }
   uint64_t expected = elements * static_cast<uint64_t>(DtypeBytes(info.dtype));
   if (info.end - info.begin != expected) {
@@ -105,7 +108,9 @@ torch::ScalarType TorchDtype(const std::string& dtype, const std::string& where)
   throw Error(fmt::format("{}: dtype '{}' cannot be read into a tensor", where, dtype));
 }
 
-std::string ShapeString(const std::vector<int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
 std::string ShapeString(torch::IntArrayRef shape) {
   return ShapeString(std::vector<int64_t>(shape.begin(), shape.end()));
 }
@@ -116,11 +121,14 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     throw Error(fmt::format("{}: cannot open checkpoint file: {}", path, std::strerror(errno)));
   }
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) throw Error(fmt::format("{}: fstat failed: {}", path, std::strerror(errno)));
+  if (::fstat(fd.get(), &st) != 0)
+    throw Error(fmt::format("{}: fstat failed: {}", path, std::strerror(errno)));
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size < 8) {
-    throw Error(fmt::format("{}: {} bytes, too short for a safetensors file (8-byte header length "
-                            "first); truncated?", path, size));
+    throw Error(
+        fmt::format("{}: {} bytes, too short for a safetensors file (8-byte header length "
+                    "first); truncated?",
+                    path, size));
   }
   map_bytes_ = size;
   map_ = ::mmap(nullptr, map_bytes_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
@@ -133,8 +141,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     uint64_t header_bytes = 0;
     for (int i = 7; i >= 0; --i) header_bytes = (header_bytes << 8) | bytes[i];
     if (header_bytes > size - 8 || header_bytes > kMaxHeaderBytes) {
-      throw Error(fmt::format("{}: header length {} runs past the end of the file ({} bytes); the "
-                              "file is truncated or not safetensors", path, header_bytes, size));
+      throw Error(
+          fmt::format("{}: header length {} runs past the end of the file ({} bytes); the "
+                      "file is truncated or not safetensors",
+                      path, header_bytes, size));
     }
     data_start_ = 8 + header_bytes;
     uint64_t data_bytes = size - data_start_;
@@ -157,9 +167,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       const TensorInfo& prev = *by_offset[i - 1];
       const TensorInfo& cur = *by_offset[i];
       if (cur.begin < prev.end && cur.begin != cur.end && prev.begin != prev.end) {
-        throw Error(fmt::format("{}: tensor '{}' bytes [{}, {}) overlap tensor '{}' bytes [{}, {}); "
-                                "corrupt header", path, cur.name, cur.begin, cur.end, prev.name,
-                                prev.begin, prev.end));
+        throw Error(
+            fmt::format("{}: tensor '{}' bytes [{}, {}) overlap tensor '{}' bytes [{}, {}); "
+                        "corrupt header",
+                        path, cur.name, cur.begin, cur.end, prev.name, prev.begin, prev.end));
       }
     }
   } catch (...) {
@@ -203,8 +214,10 @@ Checkpoint::Checkpoint(const std::string& path) : path_(path) {
     std::string index_path = (fs::path(path) / "model.safetensors.index.json").string();
     Json index = Json::parse(ReadFile(index_path), nullptr, false);
     if (index.is_discarded() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
-      throw Error(fmt::format("{}: expected JSON with a 'weight_map' object (tensor name -> shard "
-                              "file)", index_path));
+      throw Error(
+          fmt::format("{}: expected JSON with a 'weight_map' object (tensor name -> shard "
+                      "file)",
+                      index_path));
     }
     for (const auto& [name, file] : index["weight_map"].items()) {
       if (!file.is_string()) {
@@ -217,8 +230,10 @@ Checkpoint::Checkpoint(const std::string& path) : path_(path) {
   } else if (fs::exists(fs::path(path) / "model.safetensors")) {
     files.push_back((fs::path(path) / "model.safetensors").string());
   } else {
-    throw Error(fmt::format("{}: no model.safetensors or model.safetensors.index.json; expected a "
-                            "Hugging Face checkpoint directory (pytorch_model.bin is not read)", path));
+    throw Error(
+        fmt::format("{}: no model.safetensors or model.safetensors.index.json; expected a "
+                    "Hugging Face checkpoint directory (pytorch_model.bin is not read)",
+                    path));
   }
   for (const std::string& file : files) {
     files_.push_back(std::make_unique<SafetensorsFile>(file));

@@ -4,9 +4,9 @@
 //   {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}
 // and the data area, in which each tensor's bytes lie at [begin, end). The file is memory-mapped
 // read-only; tensors are handed out as CPU views over the mapping (no copy), valid while the owning
-// SafetensorsFile lives. Every header field is validated when the file is opened: N within the file,
-// well-formed JSON, known dtype, shape x dtype size == end - begin, offsets inside the data area, no
-// two tensors overlapping. Failures throw ilf::Error naming the file and the tensor.
+// SafetensorsFile lives. Every header field is validated when the file is opened: N within the
+// file, well-formed JSON, known dtype, shape x dtype size == end - begin, offsets inside the data
+// area, no two tensors overlapping. Failures throw ilf::Error naming the file and the tensor.
 // Thread safety: const methods may be called concurrently.
 #pragma once
 
@@ -45,15 +45,15 @@ class SafetensorsFile {
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
   // nullptr when absent.
   const TensorInfo* Find(const std::string& name) const;
-  // A CPU tensor viewing the mapped bytes (copied only if misaligned for its dtype). Do not write to
-  // it; it must not outlive this object. Throws ilf::Error if absent.
+  // A CPU tensor viewing the mapped bytes (copied only if misaligned for its dtype). Do not write
+  // to it; it must not outlive this object. Throws ilf::Error if absent.
   torch::Tensor View(const std::string& name) const;
 
  private:
   std::string path_;
-  void* map_ = nullptr;       // the mmap'ed file
-  size_t map_bytes_ = 0;      // its length
-  uint64_t data_start_ = 0;   // 8 + header length
+  void* map_ = nullptr;      // the mmap'ed file
+  size_t map_bytes_ = 0;     // its length
+  uint64_t data_start_ = 0;  // 8 + header length
   std::map<std::string, TensorInfo> tensors_;
 };
 

@@ -13,16 +13,26 @@ namespace ilf::lm {
 
 std::string SafetensorsDtype(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat: return "F32";
-    case torch::kHalf: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kDouble: return "F64";
-    case torch::kLong: return "I64";
-    case torch::kInt: return "I32";
-    case torch::kShort: return "I16";
-    case torch::kChar: return "I8";
-    case torch::kByte: return "U8";
-    case torch::kBool: return "BOOL";
+    case torch::kFloat:
+      return "F32";
+    case torch::kHalf:
+      return "F16";
+    case torch::kBFloat16:
+      return "BF16";
+    case torch::kDouble:
+      return "F64";
+    case torch::kLong:
+      return "I64";
+    case torch::kInt:
+      return "I32";
+    case torch::kShort:
+      return "I16";
+    case torch::kChar:
+      return "I8";
+    case torch::kByte:
+      return "U8";
+    case torch::kBool:
+      return "BOOL";
     default:
       throw Error(fmt::format("safetensors cannot store dtype {}", c10::toString(dtype)));
   }

@@ -14,7 +14,7 @@ namespace ilf::lm {
 struct SamplingParams {
   double temperature = 0.0;  // 0 = greedy; otherwise logits are divided by it
   int64_t top_k = 0;         // keep the k most likely tokens; 0 = all
-  double top_p = 1.0;        // keep the smallest set of most likely tokens with mass >= top_p; 1 = all
+  double top_p = 1.0;  // keep the smallest set of most likely tokens with mass >= top_p; 1 = all
 };
 
 // Applies temperature, top-k and top-p to float logits [R, V]; removed tokens get -inf. Returns a

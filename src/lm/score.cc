@@ -23,8 +23,8 @@ void CheckIds(const std::vector<int64_t>& ids, int64_t vocab, size_t request, co
   }
 }
 
-// Runs `sequences` (right-padded into batches) and calls visit(sequence index, hidden [T_i, D]) with
-// the final hidden states of each real token.
+// Runs `sequences` (right-padded into batches) and calls visit(sequence index, hidden [T_i, D])
+// with the final hidden states of each real token.
 template <typename Visit>
 void ForEachHidden(CausalLmImpl& model, const std::vector<std::vector<int64_t>>& sequences,
                    int64_t max_batch_tokens, Visit visit) {
@@ -42,11 +42,12 @@ void ForEachHidden(CausalLmImpl& model, const std::vector<std::vector<int64_t>>&
     // Sorted by length, so the batch's longest is its last; grow while rows x longest fits.
     size_t end = start + 1;
     while (end < order.size() &&
-           static_cast<int64_t>((end - start + 1) * sequences[order[end]].size()) <= max_batch_tokens) {
+           static_cast<int64_t>((end - start + 1) * sequences[order[end]].size()) <=
+               max_batch_tokens) {
       ++end;
     }
     const int64_t rows = end - start, len = sequences[order[end - 1]].size();
-    torch::Tensor ids = torch::zeros({rows, len}, long_cpu);                    // [B, T]
+    torch::Tensor ids = torch::zeros({rows, len}, long_cpu);                        // [B, T]
     torch::Tensor valid = torch::zeros({rows, len}, long_cpu.dtype(torch::kBool));  // [B, T]
     for (int64_t r = 0; r < rows; ++r) {
       const std::vector<int64_t>& seq = sequences[order[start + r]];
@@ -55,12 +56,13 @@ void ForEachHidden(CausalLmImpl& model, const std::vector<std::vector<int64_t>>&
     }
     ids = ids.to(opts.device());
     valid = valid.to(opts.device());
-    torch::Tensor positions = torch::arange(len, ids.options()).unsqueeze(0).expand({rows, len});  // [B, T]
-    torch::Tensor mask = CausalMask(valid, len, opts.dtype().toScalarType());   // [B, 1, T, T]
-    torch::Tensor hidden = model.Forward(ids, positions, mask, nullptr);         // [B, T, D]
+    torch::Tensor positions =
+        torch::arange(len, ids.options()).unsqueeze(0).expand({rows, len});    // [B, T]
+    torch::Tensor mask = CausalMask(valid, len, opts.dtype().toScalarType());  // [B, 1, T, T]
+    torch::Tensor hidden = model.Forward(ids, positions, mask, nullptr);       // [B, T, D]
     for (int64_t r = 0; r < rows; ++r) {
       size_t index = order[start + r];
-      visit(index, hidden[r].narrow(0, 0, sequences[index].size()));             // [T_i, D]
+      visit(index, hidden[r].narrow(0, 0, sequences[index].size()));  // [T_i, D]
     }
     start = end;
   }
@@ -75,8 +77,10 @@ std::vector<TokenScore> ScoreContinuations(CausalLmImpl& model,
   std::vector<std::vector<int64_t>> sequences;
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i].prompt.empty()) {
-      throw Error(fmt::format("request {}: empty prompt; the first continuation token needs a "
-                              "context (prepend the model's bos token)", i));
+      throw Error(
+          fmt::format("request {}: empty prompt; the first continuation token needs a "
+                      "context (prepend the model's bos token)",
+                      i));
     }
     CheckIds(requests[i].prompt, vocab, i, "prompt");
     CheckIds(requests[i].continuation, vocab, i, "continuation");
@@ -90,12 +94,15 @@ std::vector<TokenScore> ScoreContinuations(CausalLmImpl& model,
     if (c == 0) return;
     // The state at position t predicts token t + 1.
     torch::Tensor logits = model.Logits(hidden.narrow(0, p - 1, c)).to(torch::kFloat);  // [c, V]
-    torch::Tensor targets = torch::tensor(requests[i].continuation, torch::kLong).to(logits.device());
+    torch::Tensor targets =
+        torch::tensor(requests[i].continuation, torch::kLong).to(logits.device());
     torch::Tensor lp = (logits.gather(1, targets.unsqueeze(1)).squeeze(1) - logits.logsumexp(-1))
-                           .to(torch::kCPU).to(torch::kDouble).contiguous();            // [c]
+                           .to(torch::kCPU)
+                           .to(torch::kDouble)
+                           .contiguous();  // [c]
     scores[i].token_logprobs.assign(lp.data_ptr<double>(), lp.data_ptr<double>() + c);
-    scores[i].logprob = std::accumulate(scores[i].token_logprobs.begin(),
-                                        scores[i].token_logprobs.end(), 0.0);
+    scores[i].logprob =
+        std::accumulate(scores[i].token_logprobs.begin(), scores[i].token_logprobs.end(), 0.0);
   });
   return scores;
 }
@@ -113,9 +120,11 @@ std::vector<std::vector<double>> NextTokenLogprobs(CausalLmImpl& model,
   std::vector<std::vector<double>> result(prompts.size());
   torch::Tensor cand = torch::tensor(candidates, torch::kLong);
   ForEachHidden(model, prompts, max_batch_tokens, [&](size_t i, const torch::Tensor& hidden) {
-    torch::Tensor logits = model.Logits(hidden[-1]).to(torch::kFloat);                   // [V]
+    torch::Tensor logits = model.Logits(hidden[-1]).to(torch::kFloat);  // [V]
     torch::Tensor lp = (logits.index_select(0, cand.to(logits.device())) - logits.logsumexp(-1))
-                           .to(torch::kCPU).to(torch::kDouble).contiguous();             // [C]
+                           .to(torch::kCPU)
+                           .to(torch::kDouble)
+                           .contiguous();  // [C]
     result[i].assign(lp.data_ptr<double>(), lp.data_ptr<double>() + lp.numel());
   });
   return result;

@@ -22,7 +22,8 @@ struct TokenScore {
   std::vector<double> token_logprobs;  // log p(continuation[i] | prompt, continuation[:i])
 };
 
-// One result per request, in order. Throws ilf::Error for an empty prompt or an id outside the vocab.
+// One result per request, in order. Throws ilf::Error for an empty prompt or an id outside the
+// vocab.
 std::vector<TokenScore> ScoreContinuations(CausalLmImpl& model,
                                            const std::vector<TokenScoreRequest>& requests,
                                            int64_t max_batch_tokens = 8192);

@@ -11,7 +11,7 @@ namespace ilf::lm {
 
 struct StopRules {
   std::vector<std::string> stop_strings;  // cut before the first occurrence of any
-  bool top_level_line = false;            // cut before "\n" + [A-Za-z#"] (a new top-level statement)
+  bool top_level_line = false;  // cut before "\n" + [A-Za-z#"] (a new top-level statement)
 };
 
 // The byte offset at which `text` must be cut, or nullopt if no rule matches yet.

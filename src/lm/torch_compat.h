@@ -20,21 +20,24 @@ constexpr bool kHasFusedAttention = TORCH_VERSION_MAJOR >= 2;
 //   mask: [N or 1 broadcastable, M, L] additive (0 or a large negative finite number), q's dtype
 // Returns [N, M, head_dim] in q's dtype. Rows whose keys are all masked get a uniform average
 // (finite mask values), never NaN.
-inline torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               const torch::Tensor& mask, double scale) {
+inline torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const torch::Tensor& mask, double scale) {
 #if TORCH_VERSION_MAJOR >= 2
   return at::scaled_dot_product_attention(q, k, v, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
                                           scale);
 #else
   torch::Tensor scores = torch::bmm(q, k.transpose(1, 2));  // [N, M, L]
   scores.mul_(scale).add_(mask);
-  torch::Tensor probs =
-      q.scalar_type() == torch::kFloat ? scores.softmax(-1) : scores.softmax(-1, torch::kFloat).to(q.scalar_type());
+  torch::Tensor probs = q.scalar_type() == torch::kFloat
+                            ? scores.softmax(-1)
+                            : scores.softmax(-1, torch::kFloat).to(q.scalar_type());
   return torch::bmm(probs, v);  // [N, M, head_dim]
 #endif
 }
 
 // A CPU random generator with a fixed seed.
-inline at::Generator MakeCpuGenerator(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
+inline at::Generator MakeCpuGenerator(uint64_t seed) {
+  return at::detail::createCPUGenerator(seed);
+}
 
 }  // namespace ilf::lm::compat

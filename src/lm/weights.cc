@@ -13,7 +13,8 @@ namespace ilf::lm {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Checkpoint tensors that carry no learned weight of ours.
@@ -39,11 +40,13 @@ std::string CheckpointName(const ModelConfig& config, const Checkpoint& checkpoi
 
 constexpr size_t kMaxListed = 20;
 
-void AppendList(std::string& message, const std::string& title, const std::vector<std::string>& lines) {
+void AppendList(std::string& message, const std::string& title,
+                const std::vector<std::string>& lines) {
   if (lines.empty()) return;
   message += fmt::format("\n  {} ({}):", title, lines.size());
   for (size_t i = 0; i < lines.size() && i < kMaxListed; ++i) message += "\n    " + lines[i];
-  if (lines.size() > kMaxListed) message += fmt::format("\n    ... and {} more", lines.size() - kMaxListed);
+  if (lines.size() > kMaxListed)
+    message += fmt::format("\n    ... and {} more", lines.size() - kMaxListed);
 }
 
 }  // namespace
@@ -58,8 +61,8 @@ void BindWeights(CausalLmImpl& model, const Checkpoint& checkpoint) {
     torch::Tensor param = item.value();
     std::string source = CheckpointName(config, checkpoint, name);
     if (source.empty()) {
-      missing.push_back(fmt::format("tensor '{}' (model expects shape {})", name,
-                                    ShapeString(param.sizes())));
+      missing.push_back(
+          fmt::format("tensor '{}' (model expects shape {})", name, ShapeString(param.sizes())));
       continue;
     }
     used.insert(source);
@@ -71,8 +74,10 @@ void BindWeights(CausalLmImpl& model, const Checkpoint& checkpoint) {
       continue;
     }
     if (info.dtype != "F32" && info.dtype != "F16" && info.dtype != "BF16" && info.dtype != "F64") {
-      bad_dtype.push_back(fmt::format("tensor '{}': dtype {} in checkpoint {}, expected a float type "
-                                      "(F32, F16, BF16)", source, info.dtype, checkpoint.FileOf(source)));
+      bad_dtype.push_back(
+          fmt::format("tensor '{}': dtype {} in checkpoint {}, expected a float type "
+                      "(F32, F16, BF16)",
+                      source, info.dtype, checkpoint.FileOf(source)));
       continue;
     }
     param.copy_(checkpoint.View(source));  // converts dtype, moves to the parameter's device
@@ -80,8 +85,8 @@ void BindWeights(CausalLmImpl& model, const Checkpoint& checkpoint) {
   for (const std::string& name : checkpoint.Names()) {
     if (!used.count(name) && !Tolerated(config, name)) {
       const TensorInfo& info = *checkpoint.Find(name);
-      unexpected.push_back(fmt::format("tensor '{}' (shape {}, in {})", name, ShapeString(info.shape),
-                                       checkpoint.FileOf(name)));
+      unexpected.push_back(fmt::format("tensor '{}' (shape {}, in {})", name,
+                                       ShapeString(info.shape), checkpoint.FileOf(name)));
     }
   }
   if (missing.empty() && mismatched.empty() && bad_dtype.empty() && unexpected.empty()) return;
@@ -104,7 +109,8 @@ void InitWeights(CausalLmImpl& model, uint64_t seed) {
   for (const auto& item : model.named_parameters()) {
     const std::string& name = item.key();
     torch::Tensor param = item.value();
-    bool is_norm = name.find("norm") != std::string::npos || name.find(".ln_") != std::string::npos ||
+    bool is_norm = name.find("norm") != std::string::npos ||
+                   name.find(".ln_") != std::string::npos ||
                    name.find("ln_f.") != std::string::npos;
     if (EndsWith(name, ".bias")) {
       param.zero_();
@@ -126,7 +132,8 @@ std::vector<std::pair<std::string, torch::Tensor>> NamedWeights(CausalLmImpl& mo
   return weights;
 }
 
-std::shared_ptr<CausalLmImpl> LoadCausalLm(const std::string& dir, const torch::TensorOptions& options) {
+std::shared_ptr<CausalLmImpl> LoadCausalLm(const std::string& dir,
+                                           const torch::TensorOptions& options) {
   ModelConfig config = LoadModelConfig(dir);
   Checkpoint checkpoint(dir);
   std::shared_ptr<CausalLmImpl> model = MakeCausalLm(config, options);

@@ -28,14 +28,15 @@ namespace ilf::lm {
 void BindWeights(CausalLmImpl& model, const Checkpoint& checkpoint);
 
 // Hugging Face's initialisation, seeded: weights ~ normal(0, initializer_range) (GPT-2's c_proj
-// weights scaled by 1/sqrt(2 * n_layer)), biases 0, norm weights 1 (norm biases 0). Deterministic for
-// a given seed and config, on any device.
+// weights scaled by 1/sqrt(2 * n_layer)), biases 0, norm weights 1 (norm biases 0). Deterministic
+// for a given seed and config, on any device.
 void InitWeights(CausalLmImpl& model, uint64_t seed);
 
 // The parameters as (Hugging Face name, tensor) pairs, for WriteSafetensors.
 std::vector<std::pair<std::string, torch::Tensor>> NamedWeights(CausalLmImpl& model);
 
 // Loads config.json and the safetensors weights of `dir` onto options' device and dtype, in eval().
-std::shared_ptr<CausalLmImpl> LoadCausalLm(const std::string& dir, const torch::TensorOptions& options);
+std::shared_ptr<CausalLmImpl> LoadCausalLm(const std::string& dir,
+                                           const torch::TensorOptions& options);
 
 }  // namespace ilf::lm

@@ -51,9 +51,15 @@ void ExpectGreedyMatches(const std::string& name) {
   }
 }
 
-TEST(GenerateTest, LlamaTinyGreedyMatchesHuggingFaceBatchedAndAlone) { ExpectGreedyMatches("llama-tiny"); }
-TEST(GenerateTest, Qwen2TinyGreedyMatchesHuggingFaceBatchedAndAlone) { ExpectGreedyMatches("qwen2-tiny"); }
-TEST(GenerateTest, Gpt2TinyGreedyMatchesHuggingFaceBatchedAndAlone) { ExpectGreedyMatches("gpt2-tiny"); }
+TEST(GenerateTest, LlamaTinyGreedyMatchesHuggingFaceBatchedAndAlone) {
+  ExpectGreedyMatches("llama-tiny");
+}
+TEST(GenerateTest, Qwen2TinyGreedyMatchesHuggingFaceBatchedAndAlone) {
+  ExpectGreedyMatches("qwen2-tiny");
+}
+TEST(GenerateTest, Gpt2TinyGreedyMatchesHuggingFaceBatchedAndAlone) {
+  ExpectGreedyMatches("gpt2-tiny");
+}
 
 TEST(GenerateTest, SamplesSharingOnePrefillEqualSeparateGreedyRuns) {
   ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
@@ -103,8 +109,9 @@ TEST(GenerateTest, EndOfTextAndStopCallbackEndRowsEarly) {
   config.max_new_tokens = 12;
   // Prompt 1 greedily yields 208, 7, 456, 255, ...: make 456 end-of-text.
   config.eos_token_ids = {456};
-  std::vector<GeneratedSequence> out = Generate(*g.model, g.prompts, config,
-      [](int64_t prompt, const Ids& tokens) { return prompt == 2 && tokens.size() == 3; });
+  std::vector<GeneratedSequence> out =
+      Generate(*g.model, g.prompts, config,
+               [](int64_t prompt, const Ids& tokens) { return prompt == 2 && tokens.size() == 3; });
   EXPECT_EQ(out[1].tokens, (Ids{208, 7}));
   EXPECT_EQ(out[1].finish_reason, "eos");
   EXPECT_EQ(out[2].tokens, (Ids{215, 54, 162}));

@@ -48,9 +48,12 @@ TEST(InitModelTest, SavedModelReloadsToIdenticalLogits) {
         EXPECT_TRUE(torch::equal(item.value(), torch::ones_like(item.value()))) << key;
       }
     }
-    EXPECT_NEAR(a->named_parameters()[std::string(name) == "gpt2-tiny" ? "transformer.wte.weight"
-                                                                       : "model.embed_tokens.weight"]
-                    .std().item<float>(), 0.02, 0.002);
+    EXPECT_NEAR(
+        a->named_parameters()[std::string(name) == "gpt2-tiny" ? "transformer.wte.weight"
+                                                               : "model.embed_tokens.weight"]
+            .std()
+            .item<float>(),
+        0.02, 0.002);
   }
 }
 

@@ -21,9 +21,11 @@ class LmCliTest : public ::testing::Test {
   void SetUp() override {
     config_ = testing::FindData("golden/gpt2-tiny/config.json");
     tokenizer_ = testing::FindData("tokenizers/gpt2");
-    if (config_.empty() || tokenizer_.empty()) GTEST_SKIP() << "golden/ or tokenizers/ data not found";
+    if (config_.empty() || tokenizer_.empty())
+      GTEST_SKIP() << "golden/ or tokenizers/ data not found";
     model_ = dir_.path() + "/model";
-    auto r = Run("init-model --config " + config_ + " --tokenizer " + tokenizer_ + " --seed 1 --out " + model_);
+    auto r = Run("init-model --config " + config_ + " --tokenizer " + tokenizer_ +
+                 " --seed 1 --out " + model_);
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   testing::CommandResult Run(const std::string& args) {
@@ -38,8 +40,8 @@ TEST_F(LmCliTest, GenerateWritesSamplesForTextAndIdPrompts) {
                                    "{\"task_id\": \"a\", \"prompt\": \"def add(a, b):\"}\n"
                                    "{\"prompt_ids\": [464, 3290, 318]}\n");
   std::string out = dir_.path() + "/samples.jsonl";
-  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts + " --n 3 --temperature 0.8 " +
-               "--max-new-tokens 6 --seed 5 --out " + out);
+  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts +
+               " --n 3 --temperature 0.8 " + "--max-new-tokens 6 --seed 5 --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::vector<JsonlRecord> records = ReadJsonl(out);
   ASSERT_EQ(records.size(), 6u);
@@ -53,8 +55,10 @@ TEST_F(LmCliTest, GenerateWritesSamplesForTextAndIdPrompts) {
   }
   // Same seed, same samples; greedy equals the first token chosen by argmax for every sample.
   std::string again = dir_.path() + "/again.jsonl";
-  ASSERT_EQ(Run("generate --threads 1 --model " + model_ + " --prompts " + prompts + " --n 3 --temperature 0.8 " +
-                "--max-new-tokens 6 --seed 5 --out " + again).exit_code, 0);
+  ASSERT_EQ(Run("generate --threads 1 --model " + model_ + " --prompts " + prompts +
+                " --n 3 --temperature 0.8 " + "--max-new-tokens 6 --seed 5 --out " + again)
+                .exit_code,
+            0);
   std::vector<JsonlRecord> second = ReadJsonl(again);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].Field("completion_ids"), second[i].Field("completion_ids"));
@@ -65,7 +69,9 @@ TEST_F(LmCliTest, StopStringCutsTheCompletion) {
   std::string prompts = dir_.Write("p.jsonl", "{\"prompt\": \"hello\"}\n");
   std::string out = dir_.path() + "/s.jsonl";
   ASSERT_EQ(Run("generate --threads 1 --model " + model_ + " --prompts " + prompts +
-                " --max-new-tokens 8 --ignore-eos --out " + out).exit_code, 0);
+                " --max-new-tokens 8 --ignore-eos --out " + out)
+                .exit_code,
+            0);
   JsonlRecord full = ReadJsonl(out)[0];
   std::string text = full.String("completion");
   ASSERT_GE(text.size(), 2u);
@@ -76,8 +82,8 @@ TEST_F(LmCliTest, StopStringCutsTheCompletion) {
   if (at == text.size()) GTEST_SKIP() << "random completion has no ASCII letter: " << text;
   std::string stop = text.substr(at, 1);
   std::string out2 = dir_.path() + "/s2.jsonl";
-  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts + " --max-new-tokens 8 " +
-               "--ignore-eos --stop '" + stop + "' --out " + out2);
+  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts +
+               " --max-new-tokens 8 " + "--ignore-eos --stop '" + stop + "' --out " + out2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   JsonlRecord cut = ReadJsonl(out2)[0];
   EXPECT_EQ(cut.String("completion"), text.substr(0, text.find(stop)));
@@ -115,15 +121,18 @@ TEST_F(LmCliTest, BenchGenerateJsonReportsBoundRatio) {
 
 TEST_F(LmCliTest, BadInputsExitWithUsageErrors) {
   std::string bad = dir_.Write("bad.jsonl", "{\"text\": \"no prompt field\"}\n");
-  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + bad + " --out " + dir_.path() + "/x.jsonl");
+  auto r = Run("generate --threads 1 --model " + model_ + " --prompts " + bad + " --out " +
+               dir_.path() + "/x.jsonl");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("bad.jsonl:1"), std::string::npos) << r.output;
-  r = Run("generate --threads 1 --model " + dir_.path() + " --prompts " + bad + " --out " + dir_.path() + "/x.jsonl");
+  r = Run("generate --threads 1 --model " + dir_.path() + " --prompts " + bad + " --out " +
+          dir_.path() + "/x.jsonl");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   std::filesystem::remove(model_ + "/model.safetensors");
   WriteFileAtomically(model_ + "/model.safetensors", std::string("\x10\0\0\0\0\0\0\0{}", 10));
   std::string prompts = dir_.Write("p.jsonl", "{\"prompt_ids\": [1]}\n");
-  r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts + " --out " + dir_.path() + "/x.jsonl");
+  r = Run("generate --threads 1 --model " + model_ + " --prompts " + prompts + " --out " +
+          dir_.path() + "/x.jsonl");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("model.safetensors"), std::string::npos) << r.output;
 }

@@ -50,7 +50,7 @@ void ExpectFullLogitsMatch(const std::string& name) {
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < golden.prompts.size(); ++i) {
     torch::Tensor logits = ForwardLogits(*golden.model, Ids(golden.prompts[i]))[0];  // [T, V]
-    torch::Tensor expected = golden.tensors->View("logits_" + std::to_string(i));     // [T, V]
+    torch::Tensor expected = golden.tensors->View("logits_" + std::to_string(i));    // [T, V]
     ASSERT_EQ(logits.sizes(), expected.sizes());
     double diff = MaxDiff(logits, expected);
     std::printf("%s prompt %zu (%zu tokens): max |logits - HF| = %.3g\n", name.c_str(), i,
@@ -70,13 +70,17 @@ TEST(ModelGoldenTest, Qwen2TinyLastLogitsAndNextTokenLogprobsMatchHuggingFace) {
   for (size_t i = 0; i < golden.prompts.size(); ++i) {
     const std::vector<int64_t>& prompt = golden.prompts[i];
     torch::Tensor logits = ForwardLogits(*golden.model, Ids(prompt))[0];  // [T, V]
-    double last_diff = MaxDiff(logits[-1], golden.tensors->View("last_logits_" + std::to_string(i)));
+    double last_diff =
+        MaxDiff(logits[-1], golden.tensors->View("last_logits_" + std::to_string(i)));
     torch::Tensor next = torch::tensor(std::vector<int64_t>(prompt.begin() + 1, prompt.end()));
-    torch::Tensor logprobs = logits.slice(0, 0, -1).log_softmax(-1).gather(1, next.unsqueeze(1)).squeeze(1);
+    torch::Tensor logprobs =
+        logits.slice(0, 0, -1).log_softmax(-1).gather(1, next.unsqueeze(1)).squeeze(1);
     double lp_diff =
         MaxDiff(logprobs, golden.tensors->View("next_token_logprobs_" + std::to_string(i)));
-    std::printf("qwen2-tiny prompt %zu: max |last logits - HF| = %.3g, max |next-token logprob - HF| "
-                "= %.3g\n", i, last_diff, lp_diff);
+    std::printf(
+        "qwen2-tiny prompt %zu: max |last logits - HF| = %.3g, max |next-token logprob - HF| "
+        "= %.3g\n",
+        i, last_diff, lp_diff);
     EXPECT_LT(last_diff, kTolerance);
     EXPECT_LT(lp_diff, kTolerance);
   }

@@ -38,7 +38,8 @@ void ExpectError(Fn fn, std::vector<std::string> parts) {
     ADD_FAILURE() << "no error; expected one mentioning " << parts[0];
   } catch (const Error& e) {
     for (const std::string& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << "missing '" << part << "' in: " << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+          << "missing '" << part << "' in: " << e.what();
     }
   }
 }
@@ -65,8 +66,10 @@ TEST(SafetensorsTest, WriterRoundTripsNamesShapesDtypesAndValues) {
 TEST(SafetensorsTest, CorruptHeadersNameTheFileAndTensor) {
   testing::ScratchDir dir;
   const std::string ok = R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
-  std::string truncated = dir.Write("truncated.safetensors", File(ok, 16).substr(0, 8 + ok.size() + 7));
-  ExpectError([&] { SafetensorsFile f(truncated); }, {"truncated.safetensors", "'w'", "outside the data area"});
+  std::string truncated =
+      dir.Write("truncated.safetensors", File(ok, 16).substr(0, 8 + ok.size() + 7));
+  ExpectError([&] { SafetensorsFile f(truncated); },
+              {"truncated.safetensors", "'w'", "outside the data area"});
 
   std::string past_end = dir.Write("past_end.safetensors", LengthPrefix(1 << 20) + ok);
   ExpectError([&] { SafetensorsFile f(past_end); }, {"past_end.safetensors", "past the end"});
@@ -74,16 +77,22 @@ TEST(SafetensorsTest, CorruptHeadersNameTheFileAndTensor) {
   std::string tiny = dir.Write("tiny.safetensors", "abc");
   ExpectError([&] { SafetensorsFile f(tiny); }, {"tiny.safetensors", "too short"});
 
-  std::string overlap = dir.Write("overlap.safetensors", File(
-      R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", 16));
-  ExpectError([&] { SafetensorsFile f(overlap); }, {"overlap.safetensors", "overlap", "'a'", "'b'"});
+  std::string overlap = dir.Write(
+      "overlap.safetensors",
+      File(
+          R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+          16));
+  ExpectError([&] { SafetensorsFile f(overlap); },
+              {"overlap.safetensors", "overlap", "'a'", "'b'"});
 
-  std::string bad_size = dir.Write("bad_size.safetensors", File(
-      R"({"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}})", 16));
+  std::string bad_size =
+      dir.Write("bad_size.safetensors",
+                File(R"({"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}})", 16));
   ExpectError([&] { SafetensorsFile f(bad_size); }, {"bad_size.safetensors", "'w'", "expected 24"});
 
-  std::string bad_dtype = dir.Write("bad_dtype.safetensors", File(
-      R"({"w":{"dtype":"F8_E9","shape":[2],"data_offsets":[0,2]}})", 2));
+  std::string bad_dtype =
+      dir.Write("bad_dtype.safetensors",
+                File(R"({"w":{"dtype":"F8_E9","shape":[2],"data_offsets":[0,2]}})", 2));
   ExpectError([&] { SafetensorsFile f(bad_dtype); }, {"bad_dtype.safetensors", "'w'", "F8_E9"});
 
   std::string bad_json = dir.Write("bad_json.safetensors", File(R"({"w":{"dtype":)", 0));
@@ -99,10 +108,12 @@ class MismatchedCheckpointTest : public ::testing::Test {
     WriteFileAtomically(dir_.path() + "/config.json", ReadFile(source_ + "/config.json"));
   }
   // Writes the golden weights, renamed/replaced by `edit`, to the scratch checkpoint.
-  void WriteWeights(const std::function<void(std::vector<std::pair<std::string, torch::Tensor>>&)>& edit) {
+  void WriteWeights(
+      const std::function<void(std::vector<std::pair<std::string, torch::Tensor>>&)>& edit) {
     SafetensorsFile golden(source_ + "/model.safetensors");
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& [name, info] : golden.tensors()) tensors.emplace_back(name, golden.View(name).clone());
+    for (const auto& [name, info] : golden.tensors())
+      tensors.emplace_back(name, golden.View(name).clone());
     edit(tensors);
     WriteSafetensors(dir_.path() + "/model.safetensors", tensors);
   }
@@ -141,7 +152,8 @@ TEST_F(MismatchedCheckpointTest, ShardedCheckpointLoadsAndTruncatedShardFails) {
   for (const auto& [name, info] : golden.tensors()) {
     bool one = i++ % 2 == 0;
     (one ? first : second).emplace_back(name, golden.View(name).clone());
-    index["weight_map"][name] = one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    index["weight_map"][name] =
+        one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
   }
   WriteSafetensors(dir_.path() + "/model-00001-of-00002.safetensors", first);
   WriteSafetensors(dir_.path() + "/model-00002-of-00002.safetensors", second);

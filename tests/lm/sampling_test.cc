@@ -13,7 +13,8 @@ torch::Tensor Row(std::vector<float> values) { return torch::tensor(values).view
 
 std::vector<bool> Kept(const torch::Tensor& logits) {
   std::vector<bool> kept;
-  for (int64_t i = 0; i < logits.size(1); ++i) kept.push_back(std::isfinite(logits[0][i].item<float>()));
+  for (int64_t i = 0; i < logits.size(1); ++i)
+    kept.push_back(std::isfinite(logits[0][i].item<float>()));
   return kept;
 }
 
@@ -28,7 +29,7 @@ TEST(SamplingTest, TopKAndTopPKeepTheExpectedTokens) {
       {0, 1.0, {true, true, true, true}},
       {1, 1.0, {true, false, false, false}},
       {2, 1.0, {true, true, false, false}},
-      {0, 0.5, {true, false, false, false}},   // the first token alone reaches 0.5
+      {0, 0.5, {true, false, false, false}},  // the first token alone reaches 0.5
       {0, 0.6, {true, true, false, false}},
       {0, 0.9, {true, true, true, true}},
       {0, 0.01, {true, false, false, false}},  // the best token always stays
@@ -45,7 +46,8 @@ TEST(SamplingTest, InverseCdfPicksTheTokenWhoseIntervalHoldsTheDraw) {
   struct Case {
     double draw;
     int64_t token;
-  } cases[] = {{0.0, 0}, {0.49, 0}, {0.51, 1}, {0.74, 1}, {0.76, 2}, {0.874, 2}, {0.876, 3}, {0.9999, 3}};
+  } cases[] = {{0.0, 0},  {0.49, 0},  {0.51, 1},  {0.74, 1},
+               {0.76, 2}, {0.874, 2}, {0.876, 3}, {0.9999, 3}};
   for (const Case& c : cases) {
     torch::Tensor token = SampleWithDraws(logits, torch::tensor({c.draw}, torch::kDouble));
     EXPECT_EQ(token.item<int64_t>(), c.token) << "draw " << c.draw;

@@ -1,5 +1,5 @@
-// Scoring continuations gives Hugging Face's next-token log-probs (golden qwen2-tiny), batching does
-// not change scores, and the candidate-token distribution matches the full softmax.
+// Scoring continuations gives Hugging Face's next-token log-probs (golden qwen2-tiny), batching
+// does not change scores, and the candidate-token distribution matches the full softmax.
 #include <gtest/gtest.h>
 
 #include <torch/types.h>
@@ -27,18 +27,21 @@ TEST(ScoreTest, ContinuationLogprobsMatchHuggingFaceInOneBatch) {
   SafetensorsFile golden(dir + "/golden.safetensors");
   // Prompt = first token, continuation = the rest: token_logprobs are HF's next-token log-probs.
   std::vector<TokenScoreRequest> requests;
-  for (const Ids& p : prompts) requests.push_back({Ids(p.begin(), p.begin() + 1), Ids(p.begin() + 1, p.end())});
+  for (const Ids& p : prompts)
+    requests.push_back({Ids(p.begin(), p.begin() + 1), Ids(p.begin() + 1, p.end())});
   std::vector<TokenScore> scores = ScoreContinuations(*model, requests);
   // Split differently (prompt = 3 tokens) and one request per batch: the same numbers.
   std::vector<TokenScoreRequest> split;
-  for (const Ids& p : prompts) split.push_back({Ids(p.begin(), p.begin() + 3), Ids(p.begin() + 3, p.end())});
+  for (const Ids& p : prompts)
+    split.push_back({Ids(p.begin(), p.begin() + 3), Ids(p.begin() + 3, p.end())});
   std::vector<TokenScore> alone = ScoreContinuations(*model, split, /*max_batch_tokens=*/1);
   for (size_t i = 0; i < prompts.size(); ++i) {
     torch::Tensor expected = golden.View("next_token_logprobs_" + std::to_string(i));
     ASSERT_EQ(scores[i].token_logprobs.size(), static_cast<size_t>(expected.numel()));
     double max_diff = 0, sum = 0;
     for (int64_t t = 0; t < expected.numel(); ++t) {
-      max_diff = std::max(max_diff, std::abs(scores[i].token_logprobs[t] - expected[t].item<double>()));
+      max_diff =
+          std::max(max_diff, std::abs(scores[i].token_logprobs[t] - expected[t].item<double>()));
       sum += expected[t].item<double>();
       if (t >= 2) EXPECT_NEAR(alone[i].token_logprobs[t - 2], scores[i].token_logprobs[t], 1e-4);
     }
