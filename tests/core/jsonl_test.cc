@@ -10,14 +10,7 @@
 namespace ilf {
 namespace {
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST(Jsonl, ParsesRecordsWithLineNumbersSkippingBlankLines) {
   auto records = ParseJsonl("{\"a\": 1}\n\n  \n{\"a\": 2}\r\n", "f.jsonl");

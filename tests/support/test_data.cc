@@ -57,4 +57,13 @@ CommandResult RunCommand(const std::string& command) {
   return result;
 }
 
+std::string ErrorOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace ilf::testing

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "src/core/paths.h"
@@ -36,6 +37,9 @@ struct CommandResult {
   std::string output;
 };
 CommandResult RunCommand(const std::string& command);
+
+// The message of the ilf::Error that `fn` throws, or "" when it throws none.
+std::string ErrorOf(const std::function<void()>& fn);
 
 }  // namespace ilf::testing
 

@@ -8,14 +8,7 @@
 namespace ilf::tasks {
 namespace {
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST(BuiltinSuites, MbppHasStandardAndIlfSplits) {
   ILF_DATA_OR_SKIP(file, "mbpp/mbpp.jsonl");
