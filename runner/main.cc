@@ -15,7 +15,7 @@ namespace {
 void PrintUsage() {
   std::printf("usage: ilf COMMAND [options]   (ilf COMMAND --help for its options)\n\ncommands:\n");
   for (const ilf::Command& command : ilf::Commands()) {
-    std::printf("  %-12s %s\n", command.name, command.summary);
+    std::printf("  %-15s %s\n", command.name, command.summary);
   }
   std::printf("\nexit codes: 0 ok, 1 failed, 2 usage or input error, 130 interrupted\n");
 }
