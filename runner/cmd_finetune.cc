@@ -74,6 +74,13 @@ int RunFinetune(int argc, char** argv) {
                  "comma-separated projection names to adapt (e.g. q_proj,k_proj,v_proj,o_proj; "
                  "GPT-2: c_attn,c_proj)")
       ->capture_default_str();
+  app.add_option("--lora-dropout", c.lora.dropout,
+                 "dropout on the LoRA branch input during training, in [0, 1) (PEFT's "
+                 "lora_dropout); 0 = none")
+      ->capture_default_str();
+  app.add_flag("--activation-checkpointing", c.activation_checkpointing,
+               "recompute each decoder layer's activations in backward instead of storing them "
+               "(less memory, about one extra forward of compute; same results)");
   app.add_flag("--resume", c.resume, "continue the run in --out from its newest checkpoint");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   c.lora.target_modules.clear();

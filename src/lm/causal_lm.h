@@ -45,9 +45,14 @@ class CausalLmImpl : public torch::nn::Module {
   torch::TensorOptions options() const;
   // A cache sized for this model.
   std::unique_ptr<KvCache> MakeCache(int64_t batch, int64_t capacity) const;
+  // Training only: when on, Forward without a cache recomputes each decoder layer's activations in
+  // backward instead of storing them (src/lm/activation_checkpoint.h). Results are unchanged.
+  void set_activation_checkpointing(bool on) { activation_checkpointing_ = on; }
+  bool activation_checkpointing() const { return activation_checkpointing_; }
 
  protected:
   ModelConfig config_;
+  bool activation_checkpointing_ = false;  // see set_activation_checkpointing
 };
 
 // A model of `config` with uninitialised parameters on options' device and dtype.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "src/core/error.h"
+#include "src/lm/activation_checkpoint.h"
 
 namespace ilf::lm {
 
@@ -82,7 +83,15 @@ torch::Tensor Gpt2LmHeadModelImpl::Forward(const torch::Tensor& input_ids,
   torch::Tensor x = transformer->wte(input_ids) + transformer->wpe(positions);   // [B, T, D]
   torch::Tensor grouped_mask = GroupMask(mask, config_.num_attention_heads, 1);  // [B*H, T, L]
   for (size_t i = 0; i < transformer->h->size(); ++i) {
-    x = transformer->h->ptr<Gpt2BlockImpl>(i)->forward(x, grouped_mask, cache);  // [B, T, D]
+    std::shared_ptr<Gpt2BlockImpl> block = transformer->h->ptr<Gpt2BlockImpl>(i);
+    if (activation_checkpointing_ && !cache) {
+      auto layer = [block, grouped_mask](const torch::Tensor& h) {
+        return block->forward(h, grouped_mask, nullptr);
+      };
+      x = CheckpointLayer(layer, x);  // [B, T, D]
+      continue;
+    }
+    x = block->forward(x, grouped_mask, cache);  // [B, T, D]
   }
   if (cache) cache->Advance(input_ids.size(1));
   return transformer->ln_f(x);  // [B, T, D]

@@ -13,7 +13,17 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias,
   if (with_bias) bias = register_parameter("bias", torch::empty({out}, options));
 }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+torch::Tensor LowRankBranch::Apply(const torch::Tensor& x, bool training) const {
+  torch::Tensor dropped = training && dropout > 0 ? torch::dropout(x, dropout, true) : x;
+  torch::Tensor low = torch::linear(dropped, a.to(x.scalar_type()));  // [..., r]
+  return torch::linear(low, b.to(x.scalar_type())).mul(scale);        // [..., out]
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = torch::linear(x, weight, bias);  // [..., out]
+  if (!branch.a.defined()) return y;
+  return y + branch.Apply(x, is_training()).to(y.scalar_type());
+}
 
 Conv1DImpl::Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& options) {
   weight = register_parameter("weight", torch::empty({in, out}, options));
@@ -23,8 +33,10 @@ Conv1DImpl::Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& opti
 torch::Tensor Conv1DImpl::forward(const torch::Tensor& x) {
   auto out_shape = x.sizes().vec();
   out_shape.back() = weight.size(1);
-  torch::Tensor flat = x.reshape({-1, x.size(-1)});         // [N, in]
-  return torch::addmm(bias, flat, weight).view(out_shape);  // [..., out]
+  torch::Tensor flat = x.reshape({-1, x.size(-1)});                    // [N, in]
+  torch::Tensor y = torch::addmm(bias, flat, weight).view(out_shape);  // [..., out]
+  if (!branch.a.defined()) return y;
+  return y + branch.Apply(x, is_training()).to(y.scalar_type());
 }
 
 EmbeddingImpl::EmbeddingImpl(int64_t rows, int64_t dim, const torch::TensorOptions& options) {

@@ -15,12 +15,24 @@
 
 namespace ilf::lm {
 
-// y = x W^T + b with W [out, in] (torch.nn.Linear / Hugging Face *_proj).
+// An optional low-rank branch added to a projection's output, set by LoRA training
+// (src/lm/train/lora.h) when it uses dropout: scale · dropout(x) A^T B^T, dropout only in training
+// mode. Empty (a undefined) = no branch.
+struct LowRankBranch {
+  torch::Tensor a, b;    // [r, in], [out, r]
+  double scale = 1.0;    // alpha / r
+  double dropout = 0.0;  // probability of zeroing an element of the branch input (training only)
+  // x [..., in] -> [..., out] in x's dtype.
+  torch::Tensor Apply(const torch::Tensor& x, bool training) const;
+};
+
+// y = x W^T + b with W [out, in] (torch.nn.Linear / Hugging Face *_proj), plus `branch` when set.
 class LinearImpl : public torch::nn::Module {
  public:
   LinearImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // [..., in] -> [..., out]
   torch::Tensor weight, bias;                     // [out, in], [out] or undefined
+  LowRankBranch branch;                           // LoRA-with-dropout path; empty by default
 };
 TORCH_MODULE(Linear);
 
@@ -30,6 +42,7 @@ class Conv1DImpl : public torch::nn::Module {
   Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // [..., in] -> [..., out]
   torch::Tensor weight, bias;                     // [in, out], [out]
+  LowRankBranch branch;                           // LoRA-with-dropout path; empty by default
 };
 TORCH_MODULE(Conv1D);
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "src/lm/activation_checkpoint.h"
+
 namespace ilf::lm {
 
 LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c, const torch::TensorOptions& options)
@@ -90,8 +92,15 @@ torch::Tensor LlamaForCausalLmImpl::Forward(const torch::Tensor& input_ids,
   torch::Tensor grouped_mask =
       GroupMask(mask, config_.num_key_value_heads, config_.group_size());  // [B*KVH, G*T, L]
   for (size_t i = 0; i < model->layers->size(); ++i) {
-    x = model->layers->ptr<LlamaBlockImpl>(i)->forward(x, cos, sin, grouped_mask, cache,
-                                                       i);  // [B, T, D]
+    std::shared_ptr<LlamaBlockImpl> block = model->layers->ptr<LlamaBlockImpl>(i);
+    if (activation_checkpointing_ && !cache) {
+      auto layer = [block, cos = cos, sin = sin, grouped_mask, i](const torch::Tensor& h) {
+        return block->forward(h, cos, sin, grouped_mask, nullptr, i);
+      };
+      x = CheckpointLayer(layer, x);  // [B, T, D]
+      continue;
+    }
+    x = block->forward(x, cos, sin, grouped_mask, cache, i);  // [B, T, D]
   }
   if (cache) cache->Advance(input_ids.size(1));
   return model->norm(x);  // [B, T, D]

@@ -5,8 +5,11 @@
 //     batched matrix products and a float32 softmax (what Hugging Face's "eager" attention does).
 //   - Random generators: at::detail::createCPUGenerator exists in both; CUDA generators are made by
 //     the CUDA hooks in both, so only the CPU one is needed here (sampling draws on the host).
+//   - CUDA autocast state: 2.4+ has per-device is_autocast_enabled/get_autocast_dtype; 1.13 has
+//     is_enabled/get_autocast_gpu_dtype.
 #pragma once
 
+#include <ATen/autocast_mode.h>
 #include <torch/types.h>
 #include <torch/version.h>
 
@@ -38,6 +41,32 @@ inline torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k,
 // A CPU random generator with a fixed seed.
 inline at::Generator MakeCpuGenerator(uint64_t seed) {
   return at::detail::createCPUGenerator(seed);
+}
+
+// CUDA autocast on/off and its dtype (thread-local; activation checkpointing restores it in the
+// backward thread).
+struct AutocastState {
+  bool enabled = false;                         // CUDA autocast active
+  at::ScalarType dtype = at::ScalarType::Half;  // its lower-precision dtype
+};
+
+inline AutocastState GetCudaAutocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return {at::autocast::is_autocast_enabled(at::kCUDA),
+          at::autocast::get_autocast_dtype(at::kCUDA)};
+#else
+  return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
+#endif
+}
+
+inline void SetCudaAutocast(const AutocastState& state) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(at::kCUDA, state.dtype);
+  at::autocast::set_autocast_enabled(at::kCUDA, state.enabled);
+#else
+  at::autocast::set_autocast_gpu_dtype(state.dtype);
+  at::autocast::set_enabled(state.enabled);
+#endif
 }
 
 }  // namespace ilf::lm::compat

@@ -39,6 +39,11 @@ void Validate(const FinetuneConfig& c) {
   require(c.warmup_steps >= 0 && c.max_grad_norm >= 0 && c.weight_decay >= 0,
           "--warmup-steps, --max-grad-norm and --weight-decay must not be negative");
   require(c.lora.rank >= 0, "--lora-rank must not be negative");
+  require(c.lora.dropout >= 0 && c.lora.dropout < 1,
+          "--lora-dropout must be in [0, 1), got " + std::to_string(c.lora.dropout));
+  require(!(c.activation_checkpointing && c.lora.rank > 0 && c.lora.dropout > 0),
+          "--activation-checkpointing cannot be combined with --lora-dropout > 0 (the recomputed "
+          "layer would draw a different dropout mask); drop one of them");
 }
 
 torch::Device PickDevice(const std::string& name) {
@@ -65,19 +70,21 @@ bool HasTokenizer(const std::string& dir) {
 }  // namespace
 
 nlohmann::json FinetuneConfig::ResumeKey() const {
-  return {{"data", fs::absolute(data_path).lexically_normal().string()},
-          {"epochs", epochs},
-          {"lr", lr},
-          {"batch_size", batch_size},
-          {"grad_accum", grad_accum},
-          {"seed", seed},
-          {"warmup_steps", warmup_steps},
-          {"weight_decay", weight_decay},
-          {"max_grad_norm", max_grad_norm},
-          {"val_fraction", val_fraction},
-          {"lora_rank", lora.rank},
-          {"lora_alpha", lora.alpha},
-          {"lora_targets", lora.target_modules}};
+  nlohmann::json key = {{"data", fs::absolute(data_path).lexically_normal().string()},
+                        {"epochs", epochs},
+                        {"lr", lr},
+                        {"batch_size", batch_size},
+                        {"grad_accum", grad_accum},
+                        {"seed", seed},
+                        {"warmup_steps", warmup_steps},
+                        {"weight_decay", weight_decay},
+                        {"max_grad_norm", max_grad_norm},
+                        {"val_fraction", val_fraction},
+                        {"lora_rank", lora.rank},
+                        {"lora_alpha", lora.alpha},
+                        {"lora_targets", lora.target_modules}};
+  if (lora.dropout > 0) key["lora_dropout"] = lora.dropout;  // absent when 0: old runs still resume
+  return key;
 }
 
 FinetuneResult Finetune(const FinetuneConfig& c) {
@@ -101,6 +108,7 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
   std::shared_ptr<CausalLmImpl> model =
       LoadCausalLm(weights_dir, torch::TensorOptions().dtype(torch::kFloat32).device(device));
   model->train();
+  model->set_activation_checkpointing(c.activation_checkpointing);
 
   // Data.
   std::optional<Tokenizer> tokenizer;
@@ -201,6 +209,8 @@ FinetuneResult Finetune(const FinetuneConfig& c) {
     }
     const double lr = LinearScheduleLr(c.lr, step, c.warmup_steps, total_steps);
     auto start = std::chrono::steady_clock::now();
+    // LoRA dropout masks are a function of (seed, step), so a resumed run draws the same ones.
+    if (lora && c.lora.dropout > 0) torch::manual_seed(c.seed * 1000003 + step);
     StepStats stats = TrainStep(*model, micro, optimizer, lr, c.max_grad_norm, compute);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -51,7 +51,8 @@ struct FinetuneConfig {
   std::string device = "auto";   // "auto" (CUDA if available), "cpu", "cuda", "cuda:N"
   bool bf16 = true;              // on CUDA: bfloat16 compute, float32 master weights
   LoraConfig lora;               // rank 0 = full finetuning
-  bool resume = false;           // continue from the newest checkpoint in out_dir
+  bool activation_checkpointing = false;  // recompute decoder layers in backward (less memory)
+  bool resume = false;                    // continue from the newest checkpoint in out_dir
   int64_t stop_after_steps = 0;  // stop (as if interrupted) after this global step; 0 = never
 
   // The settings a resumed run must share with the first one.

@@ -9,18 +9,26 @@
 namespace ilf::lm {
 
 LoraAdapters::LoraAdapters(CausalLmImpl& model, const LoraConfig& config, uint64_t seed)
-    : model_(model), scale_(config.alpha / static_cast<double>(config.rank)) {
+    : model_(model),
+      scale_(config.alpha / static_cast<double>(config.rank)),
+      dropout_(config.dropout) {
   ILF_CHECK(config.rank > 0, "LoRA needs a positive rank");
+  if (!(config.dropout >= 0 && config.dropout < 1)) {
+    throw Error("--lora-dropout must be in [0, 1), got " + std::to_string(config.dropout));
+  }
   for (auto& p : model.parameters()) p.set_requires_grad(false);
   at::Generator generator = compat::MakeCpuGenerator(seed);
   std::vector<std::string> projections;
   for (const auto& item : model.named_modules("", /*include_self=*/false)) {
     torch::Tensor* slot = nullptr;
+    LowRankBranch* branch = nullptr;
     bool transposed = false;
     if (auto* linear = dynamic_cast<LinearImpl*>(item.value().get())) {
       slot = &linear->weight;
+      branch = &linear->branch;
     } else if (auto* conv = dynamic_cast<Conv1DImpl*>(item.value().get())) {
       slot = &conv->weight;
+      branch = &conv->branch;
       transposed = true;
     } else {
       continue;
@@ -37,7 +45,7 @@ LoraAdapters::LoraAdapters(CausalLmImpl& model, const LoraConfig& config, uint64
     torch::Tensor a =
         torch::empty({config.rank, in}, torch::kFloat32).uniform_(-bound, bound, generator);
     auto options = slot->options().dtype(torch::kFloat32);
-    layers_.push_back({name, slot, *slot, transposed, a.to(options).requires_grad_(true),
+    layers_.push_back({name, slot, branch, *slot, transposed, a.to(options).requires_grad_(true),
                        torch::zeros({out, config.rank}, options).requires_grad_(true)});
   }
   for (const std::string& target : config.target_modules) {
@@ -61,11 +69,20 @@ torch::Tensor LoraAdapters::Delta(const Layer& layer) const {
 }
 
 void LoraAdapters::Apply() {
-  for (Layer& layer : layers_) *layer.weight_slot = layer.base + Delta(layer);
+  for (Layer& layer : layers_) {
+    if (dropout_ > 0) {
+      *layer.branch_slot = LowRankBranch{layer.a, layer.b, scale_, dropout_};
+    } else {
+      *layer.weight_slot = layer.base + Delta(layer);
+    }
+  }
 }
 
 void LoraAdapters::Restore() {
-  for (Layer& layer : layers_) *layer.weight_slot = layer.base;
+  for (Layer& layer : layers_) {
+    *layer.weight_slot = layer.base;
+    *layer.branch_slot = LowRankBranch{};
+  }
 }
 
 NamedTensors LoraAdapters::Parameters() const {

@@ -4,11 +4,12 @@
 // compute with their public `weight` member. LoraAdapters freezes every base parameter, keeps the
 // registered W0 untouched, and before each forward (Apply) points the member at the differentiable
 // W0 + s·B·A, so gradients reach only A [rank, in] and B [out, rank]. B starts at zero (the model
-// is unchanged at step 0) and A like PEFT's kaiming-uniform. Because the adapted weight is formed
-// explicitly, adapter dropout (PEFT's lora_dropout, applied to the layer input) cannot be
-// expressed; it is not offered. Saving merges: MergedWeights() gives W0 + s·B·A under the Hugging
-// Face names, so a checkpoint is a plain model that any loader reads. Not thread-safe; copying is
-// deleted.
+// is unchanged at step 0) and A like PEFT's kaiming-uniform. With dropout > 0 (PEFT's
+// lora_dropout, applied to the branch input) the weight stays W0 and Apply instead sets the layer's
+// LowRankBranch (src/lm/layers.h): y = x W0^T + s·dropout(x) A^T B^T, dropout only in training
+// mode (eval mode computes the merged weight's output). Saving merges: MergedWeights() gives W0 +
+// s·B·A under the Hugging Face names, so a checkpoint is a plain model that any loader reads. Not
+// thread-safe; copying is deleted.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "src/lm/causal_lm.h"
+#include "src/lm/layers.h"
 #include "src/lm/train/optim.h"
 
 namespace ilf::lm {
@@ -27,6 +29,7 @@ struct LoraConfig {
   int64_t rank = 0;     // adapter rank r; 0 = full finetuning (no LoRA)
   double alpha = 16.0;  // scale numerator: the update is (alpha / rank) · B A
   std::vector<std::string> target_modules = {"q_proj", "v_proj"};  // last name component to adapt
+  double dropout = 0.0;  // lora_dropout on the branch input, in [0, 1); 0 = none (PEFT's default)
 };
 
 class LoraAdapters {
@@ -41,7 +44,8 @@ class LoraAdapters {
 
   // Points each adapted layer's weight at W0 + s·B·A (call before every forward with autograd).
   void Apply();
-  // Points the layers back at W0 (also done by the destructor).
+  // (With dropout, sets each layer's LowRankBranch instead and leaves the weight at W0.)
+  // Points the layers back at W0 and clears the branches (also done by the destructor).
   void Restore();
   // The trainable tensors: "<layer>.lora_A.weight" [r, in], "<layer>.lora_B.weight" [out, r].
   NamedTensors Parameters() const;
@@ -55,6 +59,7 @@ class LoraAdapters {
   struct Layer {
     std::string name;            // module name, e.g. "model.layers.0.self_attn.q_proj"
     torch::Tensor* weight_slot;  // the module's public weight member
+    LowRankBranch* branch_slot;  // the module's public branch member
     torch::Tensor base;          // W0, the registered parameter (frozen)
     bool transposed;             // Conv1D: weight is [in, out]
     torch::Tensor a, b;          // [r, in], [out, r]
@@ -62,6 +67,7 @@ class LoraAdapters {
   torch::Tensor Delta(const Layer& layer) const;  // s·B·A in the base weight's layout
   CausalLmImpl& model_;
   double scale_;
+  double dropout_;
   std::vector<Layer> layers_;
 };
 
