@@ -23,8 +23,15 @@ std::vector<ProcessInfo> Descendants() {
   while (dirent* entry = readdir(proc)) {
     pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
     if (pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // A process may exit between readdir and read (ESRCH); std::ifstream would throw then.
+    std::string text;
+    int fd = open(("/proc/" + std::string(entry->d_name) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buffer[1024];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    close(fd);
+    if (n <= 0) continue;
+    text.assign(buffer, static_cast<size_t>(n));
     size_t open = text.find('('), close = text.rfind(')');
     if (open == std::string::npos || close == std::string::npos) continue;
     std::istringstream rest(text.substr(close + 2));
