@@ -40,6 +40,7 @@ fi
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ilf-ccache}
 export CCACHE_BASEDIR=$root  # relative paths in the cache key: clones in other folders share hits
+export CCACHE_NOHASHDIR=1     # -g builds would otherwise hash the build folder's absolute path
 jobs=$(nproc)
 build=${ILF_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DILF_WITH_TORCH=ON >/dev/null
