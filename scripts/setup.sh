@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 packages=(build-essential cmake ninja-build pkg-config ccache curl ca-certificates git
-  python3 python3-minimal python3-dev python3-numpy
+  python3 python3-minimal python3-dev python3-numpy python3-torch
   libtorch-dev libopenblas0-pthread
   libseccomp-dev libboost-dev libboost-filesystem-dev libtree-sitter-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev libutf8proc-dev zlib1g-dev
