@@ -1,7 +1,10 @@
 // `ilf bench generate`: prefill/decode speed of a config with random weights, and how close
 // decoding comes to the bare matrix products of one step (bound_ratio), measured in the same run.
 #include <cstdio>
+#include <optional>
+#include <string>
 
+#include "runner/baseline.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "src/lm/bench_generate.h"
@@ -17,6 +20,7 @@ int RunBenchGenerate(int argc, char** argv) {
       "ilf bench generate"};
   lm::BenchGenerateOptions options;
   bool json = false;
+  std::string baseline = "auto";
   app.add_option("--config", options.config_path, "config.json (or a directory holding one)")
       ->required();
   app.add_option("--batch", options.batch, "rows decoded together")->capture_default_str();
@@ -30,9 +34,27 @@ int RunBenchGenerate(int argc, char** argv) {
   app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "weights and prompts")->capture_default_str();
-  app.add_flag("--json", json, "print one JSON object");
+  app.add_option("--baseline", baseline,
+                 "after ilf, time scripts/bench/torch_baseline.py (transformers generate() if "
+                 "installed, else eager PyTorch) on the same config/batch/tokens/dtype/device: "
+                 "auto (python3 with torch, else skip), none, or a Python interpreter")
+      ->capture_default_str();
+  app.add_flag("--json", json, "print one JSON object (baseline, speedup_vs_baseline included)");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
+  std::string baseline_note;
+  std::optional<std::string> baseline_python = ResolveBaselinePython(baseline, &baseline_note);
   lm::BenchGenerateResult result = lm::BenchGenerate(options);
+  {
+    const auto& f = result.fields;
+    AddBaseline(
+        baseline_python, baseline_note,
+        {"generate", "--config", options.config_path, "--batch", std::to_string(options.batch),
+         "--new-tokens", std::to_string(options.new_tokens), "--prompt-tokens",
+         std::to_string(options.prompt_tokens), "--dtype", f["dtype"].get<std::string>(),
+         "--device", f["device"].get<std::string>(), "--seed", std::to_string(options.seed),
+         "--threads", std::to_string(f["threads"].get<int>())},
+        "decode_tokens_per_s", "decode_tokens_per_s", result.fields);
+  }
   if (json) {
     std::printf("%s\n", result.fields.dump().c_str());
     return 0;
@@ -52,6 +74,7 @@ int RunBenchGenerate(int argc, char** argv) {
               result.bare_matmul_step_ms, result.bound_ratio);
   std::printf("overall:  %.1f tokens/s, peak RSS %.0f MiB\n", result.tokens_per_s,
               f["peak_rss_mib"].get<double>());
+  std::printf("%s\n", BaselineSummary(f, "decode_tokens_per_s", "decode tokens/s").c_str());
   return 0;
 }
 
