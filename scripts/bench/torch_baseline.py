@@ -123,6 +123,8 @@ def build_model(args, dtype, device):
             model = transformers.AutoModelForCausalLM.from_config(
                 hf, attn_implementation="sdpa", **dtype_arg)
         name = f"transformers {'.'.join(transformers.__version__.split('.')[:2])}"
+        if next(model.parameters()).dtype != dtype:  # a version that took the config's dtype
+            model = model.to(dtype=dtype)
         return model.to(device), config, name, False
     model = eager_model.make_model(config, args.seed).to(device=device, dtype=dtype)
     return model, config, "pytorch eager (torch_baseline.py)", True
