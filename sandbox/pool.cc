@@ -1,11 +1,13 @@
 // Sandbox: a pool of ilf-sandbox helper processes (see sandbox/supervisor.h for what they do).
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -54,9 +56,20 @@ class Helper {
       }
       close(from_);
     }
-    std::error_code ec;
-    if (child_.valid() && child_.running(ec)) child_.terminate(ec);
-    if (child_.valid()) child_.wait(ec);
+    // Reaped here, always: boost's terminate() only polls waitpid once after SIGKILL, which
+    // left a zombie (or a helper still exiting) behind and its CPU time uncounted.
+    if (!child_.valid()) return;
+    const pid_t pid = child_.id();
+    child_.detach();  // boost must not waitpid this pid later: it may belong to another child
+    int status = 0;
+    for (int waited_ms = 0; waited_ms < 1000; waited_ms += 5) {
+      pid_t reaped = waitpid(pid, &status, WNOHANG);
+      if (reaped == pid || (reaped < 0 && errno != EINTR)) return;
+      usleep(5000);
+    }
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   Helper(const Helper&) = delete;
   Helper& operator=(const Helper&) = delete;
@@ -85,6 +98,7 @@ struct Sandbox::Impl {
   std::condition_variable idle_changed;
   std::vector<std::unique_ptr<Helper>> idle;  // guarded by mutex
   int live = 0;                               // helpers idle or borrowed; guarded by mutex
+  std::atomic<int64_t> startup_cpu_us{0};     // summed hello reports
 
   // Starts a helper and reads its hello frame. Throws ilf::Error when it refuses.
   std::unique_ptr<Helper> Start(IsolationReport* report) {
@@ -98,6 +112,7 @@ struct Sandbox::Impl {
     if (json.contains("error")) {
       throw EnvironmentError("sandbox: " + json["error"].get<std::string>());
     }
+    startup_cpu_us += static_cast<int64_t>(json.value("startup_cpu_ms", 0.0) * 1000);
     if (report != nullptr && json.contains("isolation")) {
       const nlohmann::json& iso = json["isolation"];
       report->active = iso.value("active", std::vector<std::string>{});
@@ -201,5 +216,6 @@ std::vector<ExecResult> Sandbox::RunAll(const std::vector<ExecRequest>& requests
 
 const IsolationReport& Sandbox::isolation() const { return impl_->isolation; }
 int Sandbox::workers() const { return impl_->options.workers; }
+double Sandbox::startup_cpu_ms() const { return impl_->startup_cpu_us.load() / 1000.0; }
 
 }  // namespace ilf::sandbox
