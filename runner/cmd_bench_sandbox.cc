@@ -1,6 +1,8 @@
 // ilf bench sandbox: MBPP reference programs through the sandbox and through fresh python3
 // processes, in the same run. Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry of
 // the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -77,6 +79,19 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(index, values.size() - 1)];
 }
 
+// CPU time of this process and of every reaped descendant (for the helpers: themselves and the
+// untrusted processes and evaluators they reaped), in ms.
+double ProcessTreeCpuMs() {
+  double total = 0;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    struct rusage usage {};
+    getrusage(who, &usage);
+    total += (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+             (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+  }
+  return total;
+}
+
 Json Latency(const std::vector<double>& ms) {
   return {{"p50", Percentile(ms, 50)}, {"p90", Percentile(ms, 90)}, {"p99", Percentile(ms, 99)}};
 }
@@ -119,13 +134,17 @@ int RunBenchSandbox(int argc, char** argv) {
   options.workers = workers;
   options.python = python;
   options.allow_weaker = allow_weaker;
-  sandbox::Sandbox sandbox(options);
-  workers = sandbox.workers();
-
   std::vector<sandbox::ExecResult> results(tasks.size());
   std::vector<double> latency(tasks.size());
   double seconds;
+  sandbox::IsolationReport isolation;
+  // CPU per execution: the whole process tree's CPU over the run, once the pool is shut down (so
+  // the helpers are reaped and counted), less what the helpers spent starting.
+  double cpu_ms = ProcessTreeCpuMs();
   {
+    sandbox::Sandbox sandbox(options);
+    workers = sandbox.workers();
+    isolation = sandbox.isolation();
     Progress progress("sandbox", static_cast<int64_t>(tasks.size()));
     seconds = Parallel(tasks.size(), workers, [&](size_t i) {
       auto start = std::chrono::steady_clock::now();
@@ -135,7 +154,9 @@ int RunBenchSandbox(int argc, char** argv) {
               .count();
       progress.Advance();
     });
+    cpu_ms += sandbox.startup_cpu_ms();
   }
+  cpu_ms = ProcessTreeCpuMs() - cpu_ms;
   std::map<std::string, int> verdicts;
   std::vector<int64_t> not_passed;
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -150,7 +171,9 @@ int RunBenchSandbox(int argc, char** argv) {
   std::vector<double> baseline_latency(tasks.size());
   double baseline_seconds = 0;
   std::atomic<int> baseline_passed{0};
+  double baseline_cpu_ms = 0;
   if (!skip_baseline) {
+    baseline_cpu_ms = ProcessTreeCpuMs();
     Progress progress("baseline", static_cast<int64_t>(tasks.size()));
     baseline_seconds = Parallel(tasks.size(), workers, [&](size_t i) {
       const sandbox::ExecRequest& r = tasks[i].request;
@@ -161,7 +184,9 @@ int RunBenchSandbox(int argc, char** argv) {
       if (result.passed) ++baseline_passed;
       progress.Advance();
     });
+    baseline_cpu_ms = ProcessTreeCpuMs() - baseline_cpu_ms;
   }
+  const double n = static_cast<double>(tasks.size());
   double rate = static_cast<double>(tasks.size()) / seconds;
   double baseline_rate = skip_baseline ? 0 : static_cast<double>(tasks.size()) / baseline_seconds;
   double ratio = baseline_rate > 0 ? rate / baseline_rate : 0;
@@ -176,25 +201,29 @@ int RunBenchSandbox(int argc, char** argv) {
               {"not_passed_task_ids", not_passed},
               {"latency_ms", Latency(latency)},
               {"baseline_latency_ms", Latency(baseline_latency)},
-              {"isolation", sandbox.isolation().ToJson()}};
+              {"cpu_ms_per_exec", cpu_ms / n},
+              {"baseline_cpu_ms_per_exec", skip_baseline ? 0 : baseline_cpu_ms / n},
+              {"isolation", isolation.ToJson()}};
   if (json_output) {
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf(
         "sandbox:  %zu executions in %.2f s = %.1f exec/s on %d workers; latency p50 %.2f "
-        "ms, p90 %.2f ms, p99 %.2f ms; %d/%zu PASS\n",
+        "ms, p90 %.2f ms, p99 %.2f ms; CPU %.2f ms per execution; %d/%zu PASS\n",
         tasks.size(), seconds, rate, workers, Percentile(latency, 50), Percentile(latency, 90),
-        Percentile(latency, 99), verdicts["PASS"], tasks.size());
+        Percentile(latency, 99), cpu_ms / n, verdicts["PASS"], tasks.size());
     if (!skip_baseline) {
       std::printf(
           "baseline: %zu fresh `%s -I -S` in %.2f s = %.1f exec/s; latency p50 %.2f ms, "
-          "p90 %.2f ms, p99 %.2f ms; %d/%zu exit 0\n",
+          "p90 %.2f ms, p99 %.2f ms; CPU %.2f ms per execution; %d/%zu exit 0\n",
           tasks.size(), python.c_str(), baseline_seconds, baseline_rate,
           Percentile(baseline_latency, 50), Percentile(baseline_latency, 90),
-          Percentile(baseline_latency, 99), baseline_passed.load(), tasks.size());
-      std::printf("ratio:    %.2fx\n", ratio);
+          Percentile(baseline_latency, 99), baseline_cpu_ms / n, baseline_passed.load(),
+          tasks.size());
+      std::printf("ratio:    %.2fx throughput, %.2fx less CPU per execution\n", ratio,
+                  cpu_ms > 0 ? baseline_cpu_ms / cpu_ms : 0.0);
     }
-    std::printf("isolation: %s\n", sandbox.isolation().ToJson().dump().c_str());
+    std::printf("isolation: %s\n", isolation.ToJson().dump().c_str());
   }
   return not_passed.empty() ? kExitOk : kExitFailed;
 }

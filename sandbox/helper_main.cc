@@ -8,6 +8,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ extern "C" const char* __asan_default_options() {
 
 namespace ilf::sandbox {
 namespace {
+
+double CpuMs(const struct rusage& usage) {
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+}
 
 std::string Dump(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -130,7 +136,12 @@ int Main(int argc, char** argv) {
       WriteFrame(out, Dump({{"error", "sandbox evaluator: " + evaluator_error}}));
       return 1;
     }
-    if (!WriteFrame(out, Dump({{"isolation", report.ToJson()}}))) return 1;
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    nlohmann::json hello = {{"isolation", report.ToJson()},
+                            {"startup_cpu_ms", CpuMs(usage)},
+                            {"zygote_huge_page_bytes", zygote.huge_page_bytes()}};
+    if (!WriteFrame(out, Dump(hello))) return 1;
     while (std::optional<std::string> frame = ReadFrame(in)) {
       ExecResult result;
       try {

@@ -118,6 +118,9 @@ class Sandbox {
                                  const std::function<void(size_t)>& on_done = {});
   const IsolationReport& isolation() const;
   int workers() const;
+  // CPU time the helpers spent starting (interpreter init, preloads), summed over every helper
+  // started so far, restarts included; benchmarks subtract it to get the cost per execution.
+  double startup_cpu_ms() const;
 
  private:
   struct Impl;
