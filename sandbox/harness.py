@@ -290,6 +290,7 @@ def zygote_init(preload):
         except ImportError:
             pass
     sys.dont_write_bytecode = True
+    _warm_up(64)
     gc.collect()
     gc.freeze()  # keep forked children from dirtying the zygote's pages during collection
 
@@ -297,59 +298,123 @@ def zygote_init(preload):
 # ---------------------------------------------------------------------------------------------
 # U: the untrusted side. Nothing here is trusted by E; it only answers requests.
 
-def run_untrusted(program, req_fd, resp_fd):
-    table = []
+class _Untrusted:
+    """U's side of one execution: the program's namespace and the handles E holds into it."""
 
-    def to_handle(obj):
-        table.append(obj)
-        return len(table) - 1
+    def __init__(self):
+        self.table = []
 
-    def from_handle(handle):
-        return table[handle]
+    def to_handle(self, obj):
+        self.table.append(obj)
+        return len(self.table) - 1
 
-    def reply(message):
+    def from_handle(self, handle):
+        return self.table[handle]
+
+    def encode_reply(self, message):
         try:
-            payload = encode(message, to_handle, _is_builtin_type)
+            return encode(message, self.to_handle, _is_builtin_type)
         except Exception as exc:
-            payload = encode(('exc', 'ProgramError', 'result not transferable: %s' % exc), None)
-        _send(resp_fd, payload)
+            return encode(('exc', 'ProgramError', 'result not transferable: %s' % exc), None)
 
-    try:
-        code = compile(program, '<program>', 'exec')
-    except (SyntaxError, ValueError) as exc:
-        _send(resp_fd, encode(('compile_error', type(exc).__name__, _exception_text(exc)), None))
-        os._exit(0)
-    namespace = {'__name__': '__main__', '__builtins__': builtins}
-    try:
-        exec(code, namespace)
-    except BaseException as exc:
+    def load(self, program):
+        """Compiles and runs the program; returns (first message, exit status or None)."""
+        try:
+            code = compile(program, '<program>', 'exec')
+        except (SyntaxError, ValueError) as exc:
+            return ('compile_error', type(exc).__name__, _exception_text(exc)), 0
+        namespace = {'__name__': '__main__', '__builtins__': builtins}
+        try:
+            exec(code, namespace)
+        except BaseException as exc:
+            _flush()
+            return ('raised', type(exc).__name__, _exception_text(exc)), 1
         _flush()
-        reply(('raised', type(exc).__name__, _exception_text(exc)))
-        os._exit(1)
-    _flush()
-    manifest = []
-    module_type = type(sys)
-    for name, value in list(namespace.items()):
-        if name.startswith('__'):
-            continue
-        if type(value) is module_type:
-            manifest.append((name, 'module', (value.__name__, value)))
-        else:
-            manifest.append((name, 'value', value))
-    reply(('ready', manifest))
+        manifest = []
+        module_type = type(sys)
+        for name, value in list(namespace.items()):
+            if name.startswith('__'):
+                continue
+            if type(value) is module_type:
+                manifest.append((name, 'module', (value.__name__, value)))
+            else:
+                manifest.append((name, 'value', value))
+        return ('ready', manifest), None
+
+    def serve(self, data):
+        """Answers one request from E; None for 'done'."""
+        request = decode(data, self.from_handle, _is_builtin)
+        if request[0] == 'done':
+            return None
+        try:
+            return self.encode_reply(_serve(request))
+        except BaseException as exc:
+            return self.encode_reply(('exc', type(exc).__name__, _exception_text(exc)))
+
+
+def run_untrusted(program, req_fd, resp_fd):
+    untrusted = _Untrusted()
+    first, status = untrusted.load(program)
+    _send(resp_fd, untrusted.encode_reply(first) if status is None else encode(first, None))
+    if status is not None:
+        os._exit(status)
     while True:
         try:
-            request = decode(_recv(req_fd), from_handle, _is_builtin)
+            reply = untrusted.serve(_recv(req_fd))
         except ProgramDied:
             os._exit(0)
-        if request[0] == 'done':
+        if reply is None:
             _flush()
             os._exit(0)
-        try:
-            reply(_serve(request))
-        except BaseException as exc:
-            reply(('exc', type(exc).__name__, _exception_text(exc)))
+        _send(resp_fd, reply)
         _flush()
+
+
+_WARM_UP_PROGRAM = '''
+import re
+from collections import Counter
+def entry(n, xs=None, text="a b"):
+    """Warm-up."""
+    total = 0
+    for i in range(n):
+        if i % 2 == 0 and i not in (3, 5):
+            total += i * 2
+    pairs = {k: v for k, v in zip("ab", [1, 2])}
+    words = [w.upper() for w in re.split(r"\\s+", text)]
+    return [total, pairs, (n, 1.5, 2j), words, b"x", None, True, Counter(words), sorted(set(xs or []))]
+class Box:
+    def __init__(self, v):
+        self.v = v
+    def get(self):
+        return self.v
+'''
+
+
+def _warm_up(rounds):
+    """Runs U's code path (compile, exec, manifest, codec, pipes, calls) in the zygote itself.
+
+    Every forked child then finds these functions already quickened and specialised and the type
+    attribute cache filled: a child that ran them first would write to their code objects and to
+    the cache, and each write to a page shared with the zygote costs a copy-on-write fault.
+    """
+    r, w = os.pipe()
+    try:
+        for _ in range(rounds):
+            untrusted = _Untrusted()
+            first, status = untrusted.load(_WARM_UP_PROGRAM)
+            _send(w, untrusted.encode_reply(first))
+            ready = decode(_recv(r), lambda handle: handle, _is_builtin_type)
+            handles = {name: value for name, _, value in ready[1]}
+            target = object()  # stands for the program's function, as a RemoteRef does in E
+            for args in ((7,), (4, [3, 1, 3])):
+                call = encode(('call', target, args, {'text': 'x  y'}),
+                              lambda _: handles['entry'], _is_builtin)
+                _send(w, untrusted.serve(call))
+                decode(_recv(r), lambda handle: handle, _is_builtin_type)
+            untrusted.serve(encode(('done',), None))
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def _serve(request):

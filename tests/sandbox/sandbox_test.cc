@@ -134,6 +134,23 @@ TEST_F(SandboxTest, NoTestsMeansTheProgramRan) {
   EXPECT_EQ(Run("x = 1 / 0\n", {}).verdict, Verdict::kRuntimeError);
 }
 
+TEST_F(SandboxTest, ZygoteWarmUpLeavesNothingBehind) {
+  // The zygote runs a sample program through U's code path before it forks anyone
+  // (harness.py, _warm_up); none of its functions or classes may reach a child.
+  ExecResult result = Run(
+      "import gc\n"
+      "gc.unfreeze()\n"
+      "found = sorted({getattr(o, '__qualname__', '?') for o in gc.get_objects()\n"
+      "                if type(o).__name__ == 'function'\n"
+      "                and o.__code__.co_filename == '<program>'\n"
+      "                and not o.__name__.startswith('<')  # this program's own comprehension\n"
+      "                or type(o) is type and o.__module__ == '__main__'})\n"
+      "def leftovers():\n"
+      "    return found\n",
+      {"assert leftovers() == []"});
+  EXPECT_EQ(result.verdict, Verdict::kPass) << Describe(result);
+}
+
 TEST_F(SandboxTest, IsolationReportListsTheLayers) {
   const IsolationReport& report = sandbox().isolation();
   auto has = [&](const std::string& layer) {
