@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "sandbox/arena.h"
 #include "sandbox/harness_py.h"  // kHarnessSource, generated from sandbox/harness.py
 #include "src/core/error.h"
 
@@ -51,6 +52,7 @@ PyObject* Text(const std::string& text) {
 }  // namespace
 
 Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_preload) {
+  InstallZygoteArenas();
   PyConfig config;
   PyConfig_InitIsolatedConfig(&config);
   config.site_import = 0;
@@ -102,6 +104,7 @@ Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_
     if (path != nullptr && *path != '\0') python_paths_.push_back(path);
   }
   PyErr_Clear();
+  huge_page_bytes_ = CollapseZygoteArenas();
 }
 
 Zygote::~Zygote() {
@@ -111,7 +114,10 @@ Zygote::~Zygote() {
 
 void Zygote::BeforeFork() { PyOS_BeforeFork(); }
 void Zygote::AfterForkParent() { PyOS_AfterFork_Parent(); }
-void Zygote::AfterForkChild() { PyOS_AfterFork_Child(); }
+void Zygote::AfterForkChild() {
+  ZygoteArenasAfterFork();
+  PyOS_AfterFork_Child();
+}
 
 void Zygote::RunUntrusted(const std::string& program, int req_fd, int resp_fd) {
   PyObject* text = Text(program);

@@ -24,6 +24,9 @@ class Zygote {
   // Directories the children must be able to read (stdlib, lib-dynload, site dirs).
   const std::vector<std::string>& python_paths() const { return python_paths_; }
 
+  // Bytes of the zygote's small objects held in transparent huge pages (sandbox/arena.h).
+  size_t huge_page_bytes() const { return huge_page_bytes_; }
+
   // Fork bracketing (PyOS_BeforeFork & co.).
   void BeforeFork();
   void AfterForkParent();
@@ -37,6 +40,7 @@ class Zygote {
  private:
   void* harness_ = nullptr;  // PyObject* of the harness module
   std::vector<std::string> python_paths_;
+  size_t huge_page_bytes_ = 0;
 };
 
 }  // namespace ilf::sandbox
