@@ -1,5 +1,6 @@
 #include "runner/baseline.h"
 
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,6 +166,9 @@ void AddBaseline(const std::optional<std::string>& python, const std::string& no
     fields["baseline_note"] = note;
     return;
   }
+  // ilf's benches keep freed memory for reuse (KeepFreedMemoryForReuse); hand it back to the
+  // kernel so the baseline process has the machine's memory as ilf had it.
+  ::malloc_trim(0);
   nlohmann::json baseline;
   try {
     baseline = RunTorchBaseline(*python, args);

@@ -159,9 +159,11 @@ build_targets() {
 }
 
 # The lm test binaries (tests/lm) and any test labelled gpu anywhere.
-test_targets=$(grep -ho 'ilf_test([a-z0-9_]*' "$root"/tests/lm/CMakeLists.txt | cut -d'(' -f2)
-test_targets+=" $(grep -l 'LABELS[^)]*gpu' "$root"/tests/*/CMakeLists.txt 2> /dev/null |
-  xargs -r grep -ho 'ilf_test([a-z0-9_]*' | cut -d'(' -f2)"
+test_targets=$( (
+  grep -ho 'ilf_test([a-z0-9_]*' "$root"/tests/lm/CMakeLists.txt
+  grep -l 'LABELS[^)]*gpu' "$root"/tests/*/CMakeLists.txt 2> /dev/null |
+    xargs -r grep -ho 'ilf_test([a-z0-9_]*'
+) | cut -d'(' -f2 | sort -u | tr '\n' ' ')
 
 # `timeout` runs programs, not shell functions: the steps run them through `bash -c`.
 export -f setup_deps configure build_targets
