@@ -6,6 +6,7 @@
 
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/model_flags.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
@@ -23,11 +24,6 @@ struct PromptItem {
   Json task_id;              // from the input record or suite, else the record's index
   std::vector<int64_t> ids;  // prompt token ids
 };
-
-bool HasTokenizerFiles(const std::string& dir) {
-  namespace fs = std::filesystem;
-  return fs::exists(fs::path(dir) / "tokenizer.json") || fs::exists(fs::path(dir) / "vocab.json");
-}
 
 std::vector<int64_t> Encode(const lm::Tokenizer* tokenizer, const std::string& text, bool chat,
                             const std::string& where) {
@@ -86,14 +82,13 @@ int RunGenerate(int argc, char** argv) {
       "or a prompts file. Writes samples JSONL: task_id, sample_id, completion, "
       "completion_ids, model, logprob, finish_reason.",
       "ilf generate"};
-  std::string model_dir, suite, prompts_path, out_path, tokenizer_dir;
+  std::string suite, prompts_path, out_path;
+  ModelFlags model_flags;
   lm::GenerateOptions gen;
-  lm::LoadOptions load;
   std::vector<std::string> stops;
   std::optional<bool> top_level;
   bool chat = false;
-  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")
-      ->required();
+  AddModelFlags(app, &model_flags);
   auto* suite_opt = app.add_option("--suite", suite,
                                    "NAME[:SPLIT] or MANIFEST.json[:SPLIT]; prompts "
                                    "in the suite's style");
@@ -119,18 +114,12 @@ int RunGenerate(int argc, char** argv) {
                  "# or \" (default: true with --suite)");
   app.add_flag("--ignore-eos", gen.ignore_eos, "do not stop at end-of-text ids");
   app.add_flag("--chat", chat, "wrap each prompt as a user message in the model's chat format");
-  app.add_option("--tokenizer", tokenizer_dir, "tokenizer directory (default: --model)");
-  app.add_option("--device", load.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  app.add_option("--dtype", load.dtype, "auto, float32, bfloat16, float16")->capture_default_str();
-  app.add_option("--threads", load.threads, "CPU threads (0 = all cores)")->capture_default_str();
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   if (suite.empty() && prompts_path.empty())
     throw Error("give --suite S[:SPLIT] or --prompts FILE");
 
-  if (tokenizer_dir.empty() && HasTokenizerFiles(model_dir)) tokenizer_dir = model_dir;
-  std::unique_ptr<lm::Tokenizer> tokenizer;
-  if (!tokenizer_dir.empty())
-    tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
+  std::unique_ptr<lm::Tokenizer> tokenizer = LoadTokenizer(model_flags);
+  const std::string& model_dir = model_flags.model_dir;
   std::vector<PromptItem> items = suite.empty() ? ReadPrompts(prompts_path, tokenizer.get(), chat)
                                                 : SuitePrompts(suite, tokenizer.get(), chat);
   lm::StopRules rules{stops, top_level.value_or(!suite.empty())};
@@ -138,7 +127,7 @@ int RunGenerate(int argc, char** argv) {
   if (stopping && !tokenizer)
     throw Error("--stop needs a tokenizer to decode completions; pass --tokenizer");
 
-  std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
+  std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, model_flags.load);
   std::vector<std::vector<int64_t>> prompts;
   for (const PromptItem& item : items) prompts.push_back(item.ids);
   // Embedding rows past the tokenizer's ids (Qwen2.5 pads 151,665 ids to 151,936 rows) have no

@@ -1,10 +1,10 @@
 // `ilf score`: log-probabilities of continuations given prompts (best-of-N, InstructRM).
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/model_flags.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
@@ -49,26 +49,14 @@ int RunScore(int argc, char** argv) {
       "'token_logprobs' (one per continuation token). Prompt and continuation are tokenized "
       "separately.",
       "ilf score"};
-  std::string model_dir, pairs_path, out_path, tokenizer_dir;
-  lm::LoadOptions load;
-  app.add_option("--model", model_dir, "checkpoint directory (config.json + *.safetensors)")
-      ->required();
+  std::string pairs_path, out_path;
+  ModelFlags model_flags;
+  AddModelFlags(app, &model_flags);
   app.add_option("--pairs", pairs_path, "JSONL of prompt/continuation records")->required();
   app.add_option("--out", out_path, "JSONL to write (default: stdout)");
-  app.add_option("--tokenizer", tokenizer_dir, "tokenizer directory (default: --model)");
-  app.add_option("--device", load.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  app.add_option("--dtype", load.dtype, "auto, float32, bfloat16, float16")->capture_default_str();
-  app.add_option("--threads", load.threads, "CPU threads (0 = all cores)")->capture_default_str();
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
 
-  namespace fs = std::filesystem;
-  if (tokenizer_dir.empty() && (fs::exists(fs::path(model_dir) / "tokenizer.json") ||
-                                fs::exists(fs::path(model_dir) / "vocab.json"))) {
-    tokenizer_dir = model_dir;
-  }
-  std::unique_ptr<lm::Tokenizer> tokenizer;
-  if (!tokenizer_dir.empty())
-    tokenizer = std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(tokenizer_dir));
+  std::unique_ptr<lm::Tokenizer> tokenizer = LoadTokenizer(model_flags);
   std::vector<JsonlRecord> records = ReadJsonl(pairs_path);
   std::vector<lm::ScoreRequest> requests;
   for (const JsonlRecord& record : records) {
@@ -78,7 +66,8 @@ int RunScore(int argc, char** argv) {
       throw Error(record.Where() + ": the prompt has no tokens; scoring needs a context");
     }
   }
-  std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
+  std::unique_ptr<lm::LanguageModel> model =
+      lm::LoadLanguageModel(model_flags.model_dir, model_flags.load);
   std::vector<lm::ScoreResult> results = model->Score(requests);
 
   std::unique_ptr<JsonlWriter> writer;

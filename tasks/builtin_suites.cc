@@ -107,17 +107,30 @@ Suite LoadMbppSanitized() {
   return suite;
 }
 
+// The fields HumanEval and HumanEval+ records share: id, prompt, entry point, reference.
+Task HumanEvalTask(const JsonlRecord& record) {
+  Task task;
+  task.task_id = IdOf(record);
+  task.prompt = record.String("prompt");
+  task.text = task.prompt;
+  task.entry_point = record.String("entry_point");
+  task.reference = task.prompt + record.String("canonical_solution");
+  return task;
+}
+
+// EvalPlus's plus tests run hundreds of inputs per task.
+void UsePlusLimits(Suite& suite) {
+  suite.limits.wall_time_ms = 60000;
+  suite.limits.cpu_time_ms = 60000;
+  suite.limits.memory_mib = 4096;
+}
+
 Suite LoadHumanEval() {
   Suite suite{"humaneval", "HumanEval (Chen et al. 2021), 164 function-completion tasks",
               DataPath("humaneval/HumanEval.jsonl.gz"), {}, {AllAsTest("all 164 tasks")},
               PromptStyle::kHumanEval, {}, {"HumanEval/"}};
   for (const JsonlRecord& record : ReadJsonl(suite.source)) {
-    Task task;
-    task.task_id = IdOf(record);
-    task.prompt = record.String("prompt");
-    task.text = task.prompt;
-    task.entry_point = record.String("entry_point");
-    task.reference = task.prompt + record.String("canonical_solution");
+    Task task = HumanEvalTask(record);
     task.setup = record.String("test");
     task.tests = {"check(" + task.entry_point + ")"};
     task.base_test_count = 1;
@@ -139,17 +152,10 @@ Suite LoadHumanEvalPlus() {
     throw Error(suite.source + ": " + std::to_string(plus.size()) + " tasks, but HumanEvalPlus.jsonl.gz has " +
                 std::to_string(base.size()));
   }
-  suite.limits.wall_time_ms = 60000;  // plus tests run hundreds of inputs
-  suite.limits.cpu_time_ms = 60000;
-  suite.limits.memory_mib = 4096;
+  UsePlusLimits(suite);
   for (size_t i = 0; i < plus.size(); ++i) {
-    Task task;
-    task.task_id = IdOf(plus[i]);
+    Task task = HumanEvalTask(plus[i]);
     if (IdOf(base[i]) != task.task_id) throw Error(plus[i].Where() + ": task order differs from HumanEvalPlus.jsonl.gz");
-    task.prompt = plus[i].String("prompt");
-    task.text = task.prompt;
-    task.entry_point = plus[i].String("entry_point");
-    task.reference = task.prompt + plus[i].String("canonical_solution");
     std::string call = "\ncheck(" + task.entry_point + ")\n";
     std::string plus_test = plus[i].String("test");
     if (task.task_id == "HumanEval/32") {
@@ -172,9 +178,7 @@ Suite LoadMbppPlus() {
   Suite suite{"mbppplus", "MBPP+ v0.2.0 (Liu et al. 2023): 378 sanitized MBPP tasks with 35x more tests",
               DataPath("evalplus/MbppPlus-OriginFmt.jsonl.gz"), {}, {AllAsTest("all 378 tasks")},
               PromptStyle::kChen, {}, {"Mbpp/"}};
-  suite.limits.wall_time_ms = 60000;  // plus tests run hundreds of inputs
-  suite.limits.cpu_time_ms = 60000;
-  suite.limits.memory_mib = 4096;
+  UsePlusLimits(suite);
   for (const JsonlRecord& record : ReadJsonl(suite.source)) {
     Task task;
     task.task_id = "Mbpp/" + IdOf(record);
