@@ -5,12 +5,19 @@
 #   run_untrusted(program, req_fd, resp_fd)          -- process U: runs the program, serves calls
 #   run_evaluator(setup, tests, req_fd, resp_fd, result_fd) -- process E: trusted setup and tests
 # E alone decides pass/fail and writes JSON lines on result_fd, a pipe U does not hold. Values
-# crossing from U to E are plain data (exact builtin types) in the codec below; anything else is an
-# opaque handle that E wraps in a RemoteRef whose equality is identity and whose truth value raises.
+# crossing from U to E are plain data in the codec below (builtin types, and the stdlib and numpy
+# value types that compare by value: Fraction, Decimal, deque, date/time/datetime/timedelta,
+# numeric numpy arrays and scalars), rebuilt by E from their fields; anything else is an opaque
+# handle that E wraps in a RemoteRef whose equality is identity.
 import builtins
+import collections
+import datetime
+import decimal
+import fractions
 import gc
 import json
 import os
+import re
 import struct
 import sys
 import time
@@ -108,6 +115,8 @@ class _Encoder:
             for key, item in obj.items():
                 self.value(key, depth + 1)
                 self.value(item, depth + 1)
+        elif self.value_type(obj, t, depth):
+            pass
         elif self.as_builtin is not None and self.as_builtin(obj):
             raw = obj.__name__.encode()
             out += b'B' + struct.pack('<I', len(raw)) + raw
@@ -118,6 +127,142 @@ class _Encoder:
                 self.items -= 1
             else:
                 out += b'h' + struct.pack('<I', self.to_handle(obj))
+
+
+    def text(self, tag, text):
+        raw = text.encode('utf-8', 'surrogatepass')
+        self.out += tag + struct.pack('<I', len(raw)) + raw
+
+    def value_type(self, obj, t, depth):
+        """Stdlib and numpy types that compare by value; False for anything else."""
+        out = self.out
+        if issubclass(t, fractions.Fraction):
+            out += b'q'
+            self.value(int(obj.numerator), depth + 1)
+            self.value(int(obj.denominator), depth + 1)
+        elif issubclass(t, decimal.Decimal):
+            self.text(b'D', decimal.Decimal.__str__(obj))
+        elif issubclass(t, collections.deque):
+            items = list(collections.deque.__iter__(obj))
+            out += b'Q'
+            self.value(obj.maxlen, depth + 1)
+            out += struct.pack('<I', len(items))
+            for item in items:
+                self.value(item, depth + 1)
+        elif issubclass(t, (datetime.date, datetime.time, datetime.timedelta)):
+            fields = _time_fields(obj)
+            if fields is None:
+                return False
+            out += b'W' + fields[0]
+            self.value(fields[1], depth + 1)
+        elif t.__module__ == 'numpy':
+            numpy = sys.modules.get('numpy')
+            if numpy is None:
+                return False
+            if isinstance(obj, numpy.ndarray):
+                if obj.dtype.kind not in 'biufc' or obj.dtype.hasobject or obj.ndim > 32:
+                    return False
+                self.text(b'A', obj.dtype.str)
+                self.value(tuple(int(n) for n in obj.shape), depth + 1)
+                raw = numpy.ascontiguousarray(obj).tobytes()
+                out += struct.pack('<I', len(raw)) + raw
+            elif isinstance(obj, numpy.generic):
+                item = obj.item()  # the Python scalar numpy itself compares it as
+                if type(item).__module__ == 'numpy':
+                    return False
+                self.value(item, depth)
+                self.items -= 1
+            else:
+                return False
+        else:
+            return False
+        return True
+
+
+def _time_fields(obj):
+    """(kind, fields) of a date, time, datetime or timedelta; None with a non-fixed tzinfo."""
+    if isinstance(obj, datetime.timedelta):
+        return b'r', (obj.days, obj.seconds, obj.microseconds)
+    tz = obj.tzinfo if isinstance(obj, (datetime.datetime, datetime.time)) else None
+    if tz is not None and type(tz) is not datetime.timezone:
+        return None
+    offset = None
+    if tz is not None:
+        delta = tz.utcoffset(None)
+        offset = (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    if isinstance(obj, datetime.datetime):
+        return b'T', (obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second,
+                      obj.microsecond, obj.fold, offset)
+    if isinstance(obj, datetime.date):
+        return b'd', (obj.year, obj.month, obj.day)
+    return b't', (obj.hour, obj.minute, obj.second, obj.microsecond, obj.fold, offset)
+
+
+_DTYPE = re.compile(r'[<>|=][biufc][0-9]{1,2}')
+
+
+def _rebuild(tag, decoder, depth):
+    """The value of a value-type tag (see _Encoder.value_type); ValueError when malformed."""
+    try:
+        if tag == b'q':
+            numerator, denominator = decoder.value(depth + 1), decoder.value(depth + 1)
+            if type(numerator) is not int or type(denominator) is not int or denominator <= 0:
+                raise ValueError('malformed Fraction')
+            return fractions.Fraction(numerator, denominator)
+        if tag == b'D':
+            return decimal.Decimal(decoder.take(decoder.length()).decode('ascii'))
+        if tag == b'Q':
+            maxlen = decoder.value(depth + 1)
+            if maxlen is not None and (type(maxlen) is not int or maxlen < 0):
+                raise ValueError('malformed deque maxlen')
+            items = [decoder.value(depth + 1) for _ in range(decoder.count())]
+            return collections.deque(items, maxlen)
+        if tag == b'W':
+            kind = decoder.take(1)
+            fields = decoder.value(depth + 1)
+            if type(fields) is not tuple or not all(type(f) is int for f in fields[:8]):
+                raise ValueError('malformed date/time fields')
+            if kind == b'r' and len(fields) == 3:
+                return datetime.timedelta(*fields)
+            if kind == b'd' and len(fields) == 3:
+                return datetime.date(*fields)
+            if kind == b'T' and len(fields) == 9:
+                return datetime.datetime(*fields[:7], tzinfo=_timezone(fields[8]), fold=fields[7])
+            if kind == b't' and len(fields) == 6:
+                return datetime.time(*fields[:4], tzinfo=_timezone(fields[5]), fold=fields[4])
+            raise ValueError('malformed date/time')
+        if tag == b'A':
+            dtype = decoder.take(decoder.length()).decode('ascii')
+            shape = decoder.value(depth + 1)
+            raw = decoder.take(decoder.length())
+            if not _DTYPE.fullmatch(dtype) or type(shape) is not tuple or len(shape) > 32 or \
+                    not all(type(n) is int and n >= 0 for n in shape):
+                raise ValueError('malformed array header')
+            import numpy
+            array = numpy.frombuffer(raw, dtype=numpy.dtype(dtype))
+            if array.dtype.hasobject or array.size != _product(shape):
+                raise ValueError('array data does not match its shape')
+            return array.reshape(shape).copy()
+    except ValueError:
+        raise
+    except (TypeError, OverflowError, ArithmeticError, UnicodeDecodeError, ImportError) as exc:
+        raise ValueError('malformed %s value: %s' % (tag, exc)) from None
+    raise ValueError('unknown tag %r' % tag)
+
+
+def _timezone(offset_us):
+    if offset_us is None:
+        return None
+    if type(offset_us) is not int:
+        raise ValueError('malformed utc offset')
+    return datetime.timezone(datetime.timedelta(microseconds=offset_us))
+
+
+def _product(numbers):
+    result = 1
+    for n in numbers:
+        result *= n
+    return result
 
 
 # Instances of subclasses of builtin types (Counter, defaultdict, OrderedDict, namedtuple, an
@@ -238,6 +383,8 @@ class _Decoder:
             return result
         if tag == b'h':
             return self.from_handle(struct.unpack('<I', self.take(4))[0])
+        if tag in (b'q', b'D', b'Q', b'W', b'A'):
+            return _rebuild(tag, self, depth)
         if tag == b'B' and self.builtin_names is not None:
             name = self.take(self.length()).decode('ascii')
             found = getattr(builtins, name, None)
@@ -417,14 +564,17 @@ def _warm_up(rounds):
         os.close(w)
 
 
+_MUTABLE = (list, dict, set, collections.deque)  # arguments whose in-place changes E sees
+
+
 def _serve(request):
     kind, target = request[0], request[1]
     if kind == 'call':
         args, kwargs = list(request[2]), request[3]
         result = target(*args, **kwargs)
         # Post-call state of mutable arguments, so E can write in-place changes back.
-        writeback = [(i, arg) for i, arg in enumerate(args) if type(arg) in (list, dict, set)]
-        writeback += [(key, arg) for key, arg in kwargs.items() if type(arg) in (list, dict, set)]
+        writeback = [(i, arg) for i, arg in enumerate(args) if type(arg) in _MUTABLE]
+        writeback += [(key, arg) for key, arg in kwargs.items() if type(arg) in _MUTABLE]
         return ('ok', result, writeback)
     if kind == 'getattr':
         return ('ok', getattr(target, request[2]), [])
@@ -518,6 +668,9 @@ def _rpc(ref, message, args=(), kwargs=None):
             elif type(old) in (dict, set) and type(new) is type(old):
                 old.clear()
                 old.update(new)
+            elif type(old) is collections.deque and type(new) is collections.deque:
+                old.clear()
+                old.extend(new)
         return reply[1]
     if reply[0] == 'exc' and len(reply) == 3:
         name, text = str(reply[1]), str(reply[2])

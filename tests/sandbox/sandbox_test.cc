@@ -119,6 +119,49 @@ TEST_F(SandboxTest, PlainValuesRoundTripExactly) {
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
+TEST_F(SandboxTest, StdlibValueTypesCompareByValue) {
+  // Sent as their fields and rebuilt by E, so they compare as in one interpreter (a RemoteRef
+  // would compare by identity and fail a correct program), in both directions.
+  const std::string setup =
+      "from fractions import Fraction\nfrom decimal import Decimal\nfrom collections import "
+      "deque\nfrom datetime import date, datetime, time, timedelta, timezone\n";
+  ExecResult r = Run(
+      setup +
+          "def values():\n"
+          "    return [Fraction(2, 6), Decimal('1.10'), deque([1, 2], maxlen=3),\n"
+          "            date(2024, 2, 29), datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),\n"
+          "            time(1, 2, tzinfo=timezone(timedelta(hours=-5))), timedelta(days=1)]\n"
+          "def next_day(d):\n    return d + timedelta(days=1)\n"
+          "def push(q, x):\n    q.append(x)\n",
+      {"assert values() == [Fraction(1, 3), Decimal('1.1'), deque([1, 2], maxlen=3), "
+       "date(2024, 2, 29), datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc), "
+       "time(6, 2, tzinfo=timezone.utc), timedelta(hours=24)]",
+       "assert next_day(date(2024, 2, 28)) == date(2024, 2, 29)",
+       "q = deque([1])\npush(q, 2)\nassert q == deque([1, 2])",
+       "assert values()[2].maxlen == 3 and str(values()[1]) == '1.10'"},
+      setup);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+  // And a wrong value still fails.
+  ExecResult wrong = Run(setup + "def f():\n    return Fraction(1, 3)\n",
+                         {"assert f() == Fraction(1, 2)"}, setup);
+  EXPECT_EQ(wrong.verdict, Verdict::kFail) << Describe(wrong);
+}
+
+TEST_F(SandboxTest, NumpyValuesCompareByValue) {
+  ExecResult probe = Run("import numpy\n", {});
+  if (probe.verdict != Verdict::kPass) GTEST_SKIP() << "numpy is not importable: " << probe.detail;
+  ExecResult r = Run(
+      "import numpy as np\n"
+      "def total(xs):\n    return np.sum(np.array(xs))\n"
+      "def grid():\n    return np.arange(6).reshape(2, 3)\n"
+      "def double(a):\n    return a * 2\n",
+      {"assert total([1, 2, 3]) == 6", "assert type(total([1])) is int",
+       "assert (grid() == np.array([[0, 1, 2], [3, 4, 5]])).all()",
+       "assert grid().shape == (2, 3) and grid().tolist() == [[0, 1, 2], [3, 4, 5]]",
+       "assert np.array_equal(double(np.array([1.5, 2.0])), np.array([3.0, 4.0]))"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+}
+
 TEST_F(SandboxTest, ProgramOutputIsCapturedButIrrelevant) {
   ExecResult r =
       Run("import sys\nprint('hello out')\nprint('hello err', file=sys.stderr)\n"
