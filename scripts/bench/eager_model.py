@@ -2,7 +2,7 @@
 
 Used by torch_baseline.py when `transformers` is not installed, so that the baseline is the same
 model in plain PyTorch (no fused kernels beyond what torch itself offers). Parameter names are the
-Hugging Face ones, so a checkpoint directory loads by name (see load_checkpoint):
+Hugging Face ones, so a checkpoint directory loads by name (hf_checkpoint.load_checkpoint):
 
   Llama, Mistral, Qwen2 (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM): RMSNorm
     pre-norm blocks, RoPE (rope_theta at the top level or in rope_parameters / rope_scaling, linear
@@ -19,11 +19,9 @@ benchmarks use equal-length random prompts), so no padding mask is needed.
 import json
 import math
 import os
-import struct
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -82,7 +80,8 @@ def _get(raw, key, where, kind, default=None):
           bool: lambda v: isinstance(v, bool), str: lambda v: isinstance(v, str),
           dict: lambda v: isinstance(v, dict)}[kind]
     if not ok(value):
-        raise ConfigError(f"{where}: field '{key}' is {json.dumps(value)}, expected {kind.__name__}")
+        raise ConfigError(
+            f"{where}: field '{key}' is {json.dumps(value)}, expected {kind.__name__}")
     return kind(value)
 
 
@@ -108,7 +107,8 @@ def parse_config(raw, where):
                    tie_word_embeddings=_get(raw, "tie_word_embeddings", where, bool, False),
                    hidden_act=_get(raw, "hidden_act", where, str, "silu"))
         if c.hidden_act != "silu":
-            raise ConfigError(f"{where}: hidden_act '{c.hidden_act}' is not supported (expected silu)")
+            raise ConfigError(
+                f"{where}: hidden_act '{c.hidden_act}' is not supported (expected silu)")
         c.rope_theta = _get(raw, "rope_theta", where, float, 10000.0)
         for key in ("rope_parameters", "rope_scaling"):
             rope = _get(raw, key, where, dict)
@@ -166,7 +166,8 @@ def attention(q, k, v, scale, causal, window):
     """q [B, H, Tq, D], k/v [B, H, Tk, D] (Tq == Tk when causal) -> [B, H, Tq, D]."""
     mask = None
     tq, tk = q.shape[2], k.shape[2]
-    if window is not None and tk > window:  # Mistral: key j visible to query i iff i-window < j <= i
+    # Mistral's window: key j is visible to query i iff i - window < j <= i.
+    if window is not None and tk > window:
         i = torch.arange(tk - tq, tk, device=q.device)[:, None]
         j = torch.arange(tk, device=q.device)[None, :]
         mask, causal = (j <= i) & (j > i - window), False
@@ -400,60 +401,4 @@ def make_model(config, seed):
                 p.fill_(1.0)
             else:
                 p.normal_(0.0, config.initializer_range)
-    return model
-
-
-def read_safetensors(path):
-    """{name: float32 numpy array} of a .safetensors file (F32, F16, BF16, F64)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    (header_len,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_len])
-    body = memoryview(data)[8 + header_len:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        raw, dtype = body[begin:end], info["dtype"]
-        if dtype == "BF16":
-            array = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
-        elif dtype in ("F32", "F16", "F64"):
-            array = np.frombuffer(raw, dtype={"F32": "<f4", "F16": "<f2", "F64": "<f8"}[dtype])
-        else:
-            raise ConfigError(f"{path}: tensor '{name}' has dtype {dtype}; expected a float type")
-        tensors[name] = array.astype(np.float32).reshape(info["shape"])
-    return tensors
-
-
-def load_checkpoint(directory):
-    """A Hugging Face checkpoint directory (config.json + model.safetensors or shards listed in
-    model.safetensors.index.json) as an eager float32 model. Missing, unexpected or mis-shaped
-    tensors raise ConfigError naming them."""
-    config = load_config(directory)
-    model = make_model(config, 0)
-    index = os.path.join(directory, "model.safetensors.index.json")
-    if os.path.exists(index):
-        with open(index) as f:
-            files = sorted(set(json.load(f)["weight_map"].values()))
-    else:
-        files = ["model.safetensors"]
-    tensors = {}
-    for name in files:
-        tensors.update(read_safetensors(os.path.join(directory, name)))
-    params = dict(model.named_parameters())
-    # Old GPT-2 files carry attention-mask buffers; tied models may carry the tied lm_head.
-    ignored = (".attn.bias", ".attn.masked_bias")
-    unexpected = [n for n in tensors if n not in params and not n.endswith(ignored)
-                  and not (n == "lm_head.weight" and config.tie_word_embeddings)]
-    missing = [n for n in params if n not in tensors]
-    if missing or unexpected:
-        raise ConfigError(f"{directory}: missing tensors {missing[:5]}, unexpected {unexpected[:5]}")
-    with torch.no_grad():
-        for name, p in params.items():
-            value = tensors[name]
-            if tuple(value.shape) != tuple(p.shape):
-                raise ConfigError(f"{directory}: tensor '{name}' has shape {list(value.shape)}, "
-                                  f"the model expects {list(p.shape)}")
-            p.copy_(torch.from_numpy(value))
     return model

@@ -41,6 +41,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import eager_model  # noqa: E402
+import hf_checkpoint  # noqa: E402
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -298,7 +299,7 @@ def cmd_logits(args):
         model = transformers.AutoModelForCausalLM.from_pretrained(args.model)
         implementation = f"transformers {transformers.__version__}"
     else:
-        model = eager_model.load_checkpoint(args.model)
+        model = hf_checkpoint.load_checkpoint(args.model)
         implementation = "pytorch eager (torch_baseline.py)"
     model.eval()
     with torch.no_grad():
