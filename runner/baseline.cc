@@ -104,12 +104,10 @@ std::optional<std::string> ResolveBaselinePython(const std::string& flag, std::s
     }
     return exe;
   }
-  std::vector<std::string> candidates;
+  std::vector<std::string> candidates{"python3", "/usr/bin/python3"};
   if (const char* env = std::getenv("ILF_BASELINE_PYTHON"); env != nullptr && *env != '\0') {
-    candidates.push_back(env);
+    candidates = {env};  // the user's choice alone
   }
-  candidates.push_back("python3");
-  candidates.push_back("/usr/bin/python3");
   std::string tried;
   for (const std::string& candidate : candidates) {
     std::string exe = FindExecutable(candidate);
@@ -122,7 +120,8 @@ std::optional<std::string> ResolveBaselinePython(const std::string& flag, std::s
     tried += " (no torch)";
   }
   *note = "no Python interpreter with torch (tried " + tried +
-          "); set ILF_BASELINE_PYTHON or pass --baseline PYTHON";
+          "); set ILF_BASELINE_PYTHON or pass --baseline PYTHON (Debian: apt-get install "
+          "python3-torch)";
   LogWarning("baseline will be skipped: {}", *note);
   return std::nullopt;
 }

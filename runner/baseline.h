@@ -6,9 +6,10 @@
 // process: its stdout must be one JSON object; its stderr (progress) passes through to ours and its
 // last lines are kept for error messages. The comparison is ilf / baseline throughput.
 //
-// --baseline values: "none" skips; "auto" (the default) uses the first of $ILF_BASELINE_PYTHON,
-// python3 on PATH and /usr/bin/python3 that can `import torch`, and skips with a note when none
-// can; anything else names an interpreter that must exist and import torch.
+// --baseline values: "none" skips; "auto" (the default) uses $ILF_BASELINE_PYTHON when set, else
+// the first of python3 on PATH and /usr/bin/python3, that can `import torch`, and skips with a
+// note (a warning on stderr, "baseline_note" in the JSON) when none can; anything else names an
+// interpreter that must exist and import torch.
 #pragma once
 
 #include <optional>

@@ -148,6 +148,20 @@ TEST(TorchBaseline, NoneSkipsAndSaysSo) {
   EXPECT_FALSE(f.contains("speedup_vs_baseline"));
 }
 
+TEST(TorchBaseline, AutoWithoutTorchSkipsWithANote) {
+  ILF_DATA_OR_SKIP(config, "golden/llama-tiny/config.json");
+  auto r = RunCommand("ILF_BASELINE_PYTHON=/nonexistent/python3 " + IlfBinary() +
+                      " bench train --config " + config +
+                      " --batch 1 --seq 8 --steps 1 --threads 1 --json 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json f = Json::parse(r.output);
+  EXPECT_TRUE(f["baseline"].is_null());
+  EXPECT_NE(f["baseline_note"].get<std::string>().find("/nonexistent/python3 (not found)"),
+            std::string::npos)
+      << f["baseline_note"];
+  EXPECT_GT(f["tokens_per_s"].get<double>(), 0) << "ilf's own measurement still runs";
+}
+
 TEST(TorchBaseline, MissingInterpreterIsAUsageErrorNamingIt) {
   ILF_DATA_OR_SKIP(config, "golden/llama-tiny/config.json");
   for (const char* bench : {"generate --new-tokens 2", "train --seq 8"}) {
