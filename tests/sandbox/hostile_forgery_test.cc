@@ -235,5 +235,28 @@ TEST_F(HostileTest, ScratchDirectoryIsFreshForEachExecution) {
   }
 }
 
+TEST_F(HostileTest, CannotPassItselfOffAsATrustedProcess) {
+  // Processes are told apart by name (the helper's evaluator is "ilf-evaluator"); the program
+  // cannot take a trusted process's name.
+  ExecResult by_file = Run(
+      "def add(a, b):\n"
+      "    try:\n"
+      "        with open('/proc/self/comm', 'w') as f:\n"
+      "            f.write('ilf-evaluator')\n"
+      "        return 'renamed'\n"
+      "    except OSError:\n"
+      "        return a + b\n",
+      Tests());
+  EXPECT_EQ(by_file.verdict, Verdict::kPass) << Describe(by_file);
+  ExecResult by_prctl = Run(
+      "import ctypes\n"
+      "ok = ctypes.CDLL(None).prctl(15, b'ilf-evaluator', 0, 0, 0) == 0\n"
+      "def add(a, b):\n    return 'renamed' if ok else a + b\n",
+      Tests());
+  // PASS: prctl was refused and add() answered; BLOCKED: seccomp killed the caller.
+  EXPECT_TRUE(by_prctl.verdict == Verdict::kPass || by_prctl.verdict == Verdict::kBlocked)
+      << Describe(by_prctl);
+}
+
 }  // namespace
 }  // namespace ilf::sandbox::testing

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <set>
@@ -231,7 +232,7 @@ ExecRequest PassingRequest() {
 std::set<pid_t> Helpers() {
   std::set<pid_t> pids;
   for (const ProcessInfo& p : Descendants()) {
-    if (p.comm == "ilf-sandbox") pids.insert(p.pid);
+    if (p.comm == "ilf-sandbox" && p.ppid == getpid()) pids.insert(p.pid);  // not a fresh fork
   }
   return pids;
 }
