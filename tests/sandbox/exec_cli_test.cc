@@ -52,5 +52,36 @@ TEST(ExecCliTest, MissingFileIsAUsageError) {
   EXPECT_EQ(code, 2);
 }
 
+TEST(BenchSandboxCliTest, BothRunsSideBySideWithCpuPerExecution) {
+  ScratchDir dir;
+  // Five tasks in MBPP's format; the third's reference is wrong, so both runs must see it fail.
+  std::string data;
+  for (int i = 1; i <= 5; ++i) {
+    std::string body = i == 3 ? "x + 2" : "x + 1";
+    data += "{\"task_id\": " + std::to_string(i) + ", \"text\": \"t\", \"code\": \"def f(x):\\n" +
+            "    return " + body + "\", \"test_list\": [\"assert f(1) == 2\"], " +
+            "\"test_setup_code\": \"\", \"challenge_test_list\": []}\n";
+  }
+  std::string path = dir.Write("tasks.jsonl", data);
+  CommandResult result =
+      RunCommand(IlfBinary() + " bench sandbox --data " + path + " --json 2>/dev/null");
+  EXPECT_EQ(result.exit_code, 1) << "a reference that does not PASS fails the bench";
+  nlohmann::json out = nlohmann::json::parse(result.output, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << result.output;
+  EXPECT_EQ(out["tasks"], 5);
+  EXPECT_EQ(out["passed"], 4);
+  EXPECT_EQ(out["baseline_passed"], 4) << "the fresh python3 runs the same program and asserts";
+  EXPECT_EQ(out["not_passed_task_ids"], nlohmann::json::array({3}));
+  for (const char* key : {"exec_per_s", "baseline_exec_per_s", "ratio", "cpu_ms_per_exec",
+                          "baseline_cpu_ms_per_exec"}) {
+    ASSERT_TRUE(out[key].is_number()) << key;
+    EXPECT_GT(out[key].get<double>(), 0) << key;
+  }
+  // A python3 start-up alone costs milliseconds of CPU; a sandbox execution must have been
+  // counted (its helpers reaped) but cannot cost more than a generous bound.
+  EXPECT_GT(out["baseline_cpu_ms_per_exec"].get<double>(), 1.0);
+  EXPECT_LT(out["cpu_ms_per_exec"].get<double>(), 200.0);
+}
+
 }  // namespace
 }  // namespace ilf::testing
