@@ -1,7 +1,7 @@
 // ilf-sandbox: the sandbox helper process (see sandbox/supervisor.h for the theory of operation).
 //
 // Usage (started by sandbox/pool.cc, not by people):
-//   ilf-sandbox [--python PATH] [--allow-weaker] [--preload MODULE]...
+//   ilf-sandbox [--python PATH] [--allow-weaker] [--preload MODULE]... [--assume-missing landlock]
 // Reads request frames on stdin, writes one hello frame and then one result frame per request on
 // stdout (sandbox/protocol.h). Its own diagnostics go to stderr.
 #include <fcntl.h>
@@ -70,10 +70,14 @@ int Main(int argc, char** argv) {
   std::string python = "/usr/bin/python3";
   bool allow_weaker = false;
   std::vector<std::string> preload;  // extra modules for the zygote
+  bool assume_missing_landlock = false;  // tests: behave as on a kernel without Landlock
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
     if (std::strcmp(argv[i], "--allow-weaker") == 0) allow_weaker = true;
     if (std::strcmp(argv[i], "--preload") == 0 && i + 1 < argc) preload.push_back(argv[++i]);
+    if (std::strcmp(argv[i], "--assume-missing") == 0 && i + 1 < argc) {
+      assume_missing_landlock |= std::strcmp(argv[++i], "landlock") == 0;
+    }
   }
   // The protocol moves off fds 0/1 to 3/4, so a stray print cannot corrupt it; every other
   // inherited descriptor (the ilf process may have leaked some) is closed.
@@ -100,7 +104,7 @@ int Main(int argc, char** argv) {
       if (layer.rfind("net-ns", 0) == 0) essential_missing.push_back(layer);
     }
     std::unique_ptr<LandlockPolicy> landlock;
-    int abi = LandlockAbi();
+    int abi = assume_missing_landlock ? 0 : LandlockAbi();
     if (abi >= 1) {
       std::vector<std::string> roots = zygote.python_paths();
       roots.insert(roots.end(), std::begin(kReadOnlyRoots), std::end(kReadOnlyRoots));

@@ -33,6 +33,9 @@ class Helper {
     std::vector<std::string> args = {"--python", options.python};
     if (options.allow_weaker) args.push_back("--allow-weaker");
     if (options.preload_numpy) args.insert(args.end(), {"--preload", "numpy"});
+    for (const std::string& layer : options.assume_missing) {
+      args.insert(args.end(), {"--assume-missing", layer});
+    }
     bp::environment env;
     env["PATH"] = "/usr/bin:/bin";
     env["LANG"] = "C.UTF-8";

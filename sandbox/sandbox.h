@@ -91,6 +91,8 @@ struct SandboxOptions {
   std::string python = "/usr/bin/python3";  // interpreter whose stdlib the helper embeds
   bool preload_numpy = false;  // also pre-import numpy in the zygote: programs importing it
                                // save ~50 ms each, every other execution pays ~0.9 ms more
+  std::vector<std::string> assume_missing;  // for tests of the refusal path: layers the helper
+                                            // treats as unavailable ("landlock")
 };
 
 // Which isolation layers are active; saved in run manifests and printed by `ilf exec --verbose`.

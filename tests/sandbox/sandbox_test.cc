@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <set>
 
+#include "src/core/error.h"
 #include "tests/sandbox/host_facts.h"
 #include "tests/sandbox/sandbox_fixture.h"
 
@@ -260,6 +261,29 @@ TEST(SandboxPoolTest, ShutdownReapsEveryHelper) {
       EXPECT_EQ(errno, ECHILD) << "helper " << pid;
     }
   }
+}
+
+TEST(SandboxPoolTest, MissingEssentialLayerIsRefusedUnlessAllowed) {
+  // As on a kernel without Landlock: a clear refusal naming the layer and the way out...
+  SandboxOptions options;
+  options.workers = 1;
+  options.assume_missing = {"landlock"};
+  try {
+    Sandbox refused(options);
+    ADD_FAILURE() << "a sandbox without Landlock started silently";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("landlock"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--allow-weaker-sandbox"), std::string::npos) << e.what();
+  }
+  // ...and with the explicit flag, a run that records what it lacked.
+  options.allow_weaker = true;
+  Sandbox weaker(options);
+  const IsolationReport& report = weaker.isolation();
+  EXPECT_TRUE(report.weaker);
+  ASSERT_FALSE(report.missing.empty());
+  EXPECT_NE(report.missing.back().find("landlock"), std::string::npos);
+  for (const std::string& layer : report.active) EXPECT_EQ(layer.find("landlock"), std::string::npos) << layer;
+  EXPECT_EQ(weaker.Run(PassingRequest()).verdict, Verdict::kPass);
 }
 
 TEST(SandboxPoolTest, HelperCrashIsASandboxErrorAndThePoolRecovers) {
