@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include "sandbox/arena.h"
 #include "sandbox/harness_py.h"  // kHarnessSource, generated from sandbox/harness.py
 #include "src/core/error.h"
 
@@ -52,7 +51,7 @@ PyObject* Text(const std::string& text) {
 }  // namespace
 
 Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_preload) {
-  InstallZygoteArenas();
+  arenas_.Install();
   PyConfig config;
   PyConfig_InitIsolatedConfig(&config);
   config.site_import = 0;
@@ -104,7 +103,7 @@ Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_
     if (path != nullptr && *path != '\0') python_paths_.push_back(path);
   }
   PyErr_Clear();
-  huge_page_bytes_ = CollapseZygoteArenas();
+  huge_page_bytes_ = arenas_.Collapse();
 }
 
 Zygote::~Zygote() {
@@ -115,7 +114,7 @@ Zygote::~Zygote() {
 void Zygote::BeforeFork() { PyOS_BeforeFork(); }
 void Zygote::AfterForkParent() { PyOS_AfterFork_Parent(); }
 void Zygote::AfterForkChild() {
-  ZygoteArenasAfterFork();
+  arenas_.AfterFork();
   PyOS_AfterFork_Child();
 }
 

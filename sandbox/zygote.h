@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/arena.h"
+
 namespace ilf::sandbox {
 
 class Zygote {
@@ -38,6 +40,7 @@ class Zygote {
   [[noreturn]] void RunEvaluatorLoop(int control_fd, int result_fd);
 
  private:
+  ZygoteArenas arenas_;      // pymalloc's arena allocator: installed first, lives on with it
   void* harness_ = nullptr;  // PyObject* of the harness module
   std::vector<std::string> python_paths_;
   size_t huge_page_bytes_ = 0;
