@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "sandbox/harness_py.h"  // kHarnessSource, generated from sandbox/harness.py
+#include "sandbox/harness_py.h"  // kHarnessSource: sandbox/harness_codec.py + harness.py
 #include "src/core/error.h"
 
 namespace ilf::sandbox {
@@ -76,7 +76,8 @@ Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_
     throw EnvironmentError("python: cannot set up the harness module: " + PythonErrorText());
   }
   Py_DECREF(own_builtins);
-  PyObject* code = Py_CompileString(kHarnessSource, "sandbox/harness.py", Py_file_input);
+  PyObject* code =
+      Py_CompileString(kHarnessSource, "sandbox/harness_codec.py+harness.py", Py_file_input);
   PyObject* ran = code && globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_XDECREF(code);
   if (ran == nullptr)

@@ -1,7 +1,7 @@
 // The zygote: an embedded CPython, initialised once per helper, that children fork from.
 //
 // Init uses an isolated config (no site, no user site, no environment variables), loads the
-// harness module (sandbox/harness.py, compiled into the binary), pre-imports the stdlib modules
+// harness module (sandbox/harness_codec.py + harness.py, compiled into the binary), pre-imports the stdlib modules
 // programs and tests commonly use, replaces os.environ with a fixed minimal environment and
 // freezes the GC. Single-threaded; the GIL stays held by the helper's only thread.
 #pragma once

@@ -1,0 +1,412 @@
+# _ilf_harness, part 1 of 2: exceptions, framing and the value codec shared by U and E.
+#
+# The sandbox helper embeds this file and sandbox/harness.py, concatenated in that order, as one
+# module (sandbox/CMakeLists.txt); harness.py has the theory of operation and the entry points.
+# Values crossing between U and E are plain data in the codec below: builtin types, and the stdlib
+# and numpy value types that compare by value (Fraction, Decimal, deque, date/time/datetime/
+# timedelta, numeric numpy arrays and scalars), rebuilt by the receiver from their fields; anything
+# else is an opaque handle that E wraps in a RemoteRef whose equality is identity.
+import builtins
+import collections
+import datetime
+import decimal
+import fractions
+import gc
+import json
+import os
+import re
+import struct
+import sys
+import time
+
+MAX_DEPTH = 200             # nesting of one encoded value
+MAX_ITEMS = 20_000_000      # elements (scalars and containers) in one message
+MAX_FRAME = 256 << 20       # bytes in one message
+MAX_TEXT = 2000             # characters of an exception message kept
+
+_PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+
+
+class ProgramError(Exception):
+    """An exception raised by the program whose type is not a builtin exception."""
+
+
+class ProgramDied(BaseException):
+    """The untrusted process is gone (exited, killed, or broke the protocol)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: 4-byte little-endian length, then the payload.
+
+def _read_exact(fd, n):
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise ProgramDied('the program closed its channel')
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b''.join(chunks)
+
+
+def _recv(fd):
+    (n,) = struct.unpack('<I', _read_exact(fd, 4))
+    if n > MAX_FRAME:
+        raise ProgramDied('message of %d bytes exceeds the %d byte limit' % (n, MAX_FRAME))
+    return _read_exact(fd, n)
+
+
+def _send(fd, payload):
+    data = struct.pack('<I', len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Codec. `to_handle(obj)` turns a non-plain object into an int (U side); `from_handle(int)` turns a
+# handle back into an object (RemoteRef on the E side, the real object on the U side).
+
+class _Encoder:
+    def __init__(self, to_handle):
+        self.out = bytearray()
+        self.items = 0
+        self.to_handle = to_handle
+        self.as_builtin = None  # predicate: objects sent by builtin name
+
+    def value(self, obj, depth=0):
+        if depth > MAX_DEPTH:
+            raise ValueError('value nested deeper than %d' % MAX_DEPTH)
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise ValueError('value has more than %d elements' % MAX_ITEMS)
+        out = self.out
+        t = type(obj)
+        if obj is None:
+            out += b'N'
+        elif t is bool:
+            out += b'T' if obj else b'F'
+        elif t is int:
+            if -(1 << 63) <= obj < (1 << 63):
+                out += b'i' + struct.pack('<q', obj)
+            else:
+                raw = obj.to_bytes((obj.bit_length() + 8) // 8, 'little', signed=True)
+                out += b'I' + struct.pack('<I', len(raw)) + raw
+        elif t is float:
+            out += b'f' + struct.pack('<d', obj)
+        elif t is complex:
+            out += b'c' + struct.pack('<dd', obj.real, obj.imag)
+        elif t is str:
+            raw = obj.encode('utf-8', 'surrogatepass')
+            out += b's' + struct.pack('<I', len(raw)) + raw
+        elif t is bytes:
+            out += b'b' + struct.pack('<I', len(obj)) + obj
+        elif t is list or t is tuple or t is set or t is frozenset:
+            tag = {list: b'l', tuple: b't', set: b'S', frozenset: b'Z'}[t]
+            out += tag + struct.pack('<I', len(obj))
+            for item in obj:
+                self.value(item, depth + 1)
+        elif t is dict:
+            out += b'd' + struct.pack('<I', len(obj))
+            for key, item in obj.items():
+                self.value(key, depth + 1)
+                self.value(item, depth + 1)
+        elif self.value_type(obj, t, depth):
+            pass
+        elif self.as_builtin is not None and self.as_builtin(obj):
+            raw = obj.__name__.encode()
+            out += b'B' + struct.pack('<I', len(raw)) + raw
+        else:
+            plain = _as_plain(obj)
+            if plain is not _NOT_PLAIN:
+                self.value(plain, depth)
+                self.items -= 1
+            else:
+                out += b'h' + struct.pack('<I', self.to_handle(obj))
+
+
+    def text(self, tag, text):
+        raw = text.encode('utf-8', 'surrogatepass')
+        self.out += tag + struct.pack('<I', len(raw)) + raw
+
+    def value_type(self, obj, t, depth):
+        """Stdlib and numpy types that compare by value; False for anything else."""
+        out = self.out
+        if issubclass(t, fractions.Fraction):
+            out += b'q'
+            self.value(int(obj.numerator), depth + 1)
+            self.value(int(obj.denominator), depth + 1)
+        elif issubclass(t, decimal.Decimal):
+            self.text(b'D', decimal.Decimal.__str__(obj))
+        elif issubclass(t, collections.deque):
+            items = list(collections.deque.__iter__(obj))
+            out += b'Q'
+            self.value(obj.maxlen, depth + 1)
+            out += struct.pack('<I', len(items))
+            for item in items:
+                self.value(item, depth + 1)
+        elif issubclass(t, (datetime.date, datetime.time, datetime.timedelta)):
+            fields = _time_fields(obj)
+            if fields is None:
+                return False
+            out += b'W' + fields[0]
+            self.value(fields[1], depth + 1)
+        elif t.__module__ == 'numpy':
+            numpy = sys.modules.get('numpy')
+            if numpy is None:
+                return False
+            if isinstance(obj, numpy.ndarray):
+                if obj.dtype.kind not in 'biufc' or obj.dtype.hasobject or obj.ndim > 32:
+                    return False
+                self.text(b'A', obj.dtype.str)
+                self.value(tuple(int(n) for n in obj.shape), depth + 1)
+                raw = numpy.ascontiguousarray(obj).tobytes()
+                out += struct.pack('<I', len(raw)) + raw
+            elif isinstance(obj, numpy.generic):
+                item = obj.item()  # the Python scalar numpy itself compares it as
+                if type(item).__module__ == 'numpy':
+                    return False
+                self.value(item, depth)
+                self.items -= 1
+            else:
+                return False
+        else:
+            return False
+        return True
+
+
+def _time_fields(obj):
+    """(kind, fields) of a date, time, datetime or timedelta; None with a non-fixed tzinfo."""
+    if isinstance(obj, datetime.timedelta):
+        return b'r', (obj.days, obj.seconds, obj.microseconds)
+    tz = obj.tzinfo if isinstance(obj, (datetime.datetime, datetime.time)) else None
+    if tz is not None and type(tz) is not datetime.timezone:
+        return None
+    offset = None
+    if tz is not None:
+        delta = tz.utcoffset(None)
+        offset = (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    if isinstance(obj, datetime.datetime):
+        return b'T', (obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second,
+                      obj.microsecond, obj.fold, offset)
+    if isinstance(obj, datetime.date):
+        return b'd', (obj.year, obj.month, obj.day)
+    return b't', (obj.hour, obj.minute, obj.second, obj.microsecond, obj.fold, offset)
+
+
+_DTYPE = re.compile(r'[<>|=][biufc][0-9]{1,2}')
+
+
+def _rebuild(tag, decoder, depth):
+    """The value of a value-type tag (see _Encoder.value_type); ValueError when malformed."""
+    try:
+        if tag == b'q':
+            numerator, denominator = decoder.value(depth + 1), decoder.value(depth + 1)
+            if type(numerator) is not int or type(denominator) is not int or denominator <= 0:
+                raise ValueError('malformed Fraction')
+            return fractions.Fraction(numerator, denominator)
+        if tag == b'D':
+            return decimal.Decimal(decoder.take(decoder.length()).decode('ascii'))
+        if tag == b'Q':
+            maxlen = decoder.value(depth + 1)
+            if maxlen is not None and (type(maxlen) is not int or maxlen < 0):
+                raise ValueError('malformed deque maxlen')
+            items = [decoder.value(depth + 1) for _ in range(decoder.count())]
+            return collections.deque(items, maxlen)
+        if tag == b'W':
+            kind = decoder.take(1)
+            fields = decoder.value(depth + 1)
+            if type(fields) is not tuple or not all(type(f) is int for f in fields[:8]):
+                raise ValueError('malformed date/time fields')
+            if kind == b'r' and len(fields) == 3:
+                return datetime.timedelta(*fields)
+            if kind == b'd' and len(fields) == 3:
+                return datetime.date(*fields)
+            if kind == b'T' and len(fields) == 9:
+                return datetime.datetime(*fields[:7], tzinfo=_timezone(fields[8]), fold=fields[7])
+            if kind == b't' and len(fields) == 6:
+                return datetime.time(*fields[:4], tzinfo=_timezone(fields[5]), fold=fields[4])
+            raise ValueError('malformed date/time')
+        if tag == b'A':
+            dtype = decoder.take(decoder.length()).decode('ascii')
+            shape = decoder.value(depth + 1)
+            raw = decoder.take(decoder.length())
+            if not _DTYPE.fullmatch(dtype) or type(shape) is not tuple or len(shape) > 32 or \
+                    not all(type(n) is int and n >= 0 for n in shape):
+                raise ValueError('malformed array header')
+            import numpy
+            array = numpy.frombuffer(raw, dtype=numpy.dtype(dtype))
+            if array.dtype.hasobject or array.size != _product(shape):
+                raise ValueError('array data does not match its shape')
+            return array.reshape(shape).copy()
+    except ValueError:
+        raise
+    except (TypeError, OverflowError, ArithmeticError, UnicodeDecodeError, ImportError) as exc:
+        raise ValueError('malformed %s value: %s' % (tag, exc)) from None
+    raise ValueError('unknown tag %r' % tag)
+
+
+def _timezone(offset_us):
+    if offset_us is None:
+        return None
+    if type(offset_us) is not int:
+        raise ValueError('malformed utc offset')
+    return datetime.timezone(datetime.timedelta(microseconds=offset_us))
+
+
+def _product(numbers):
+    result = 1
+    for n in numbers:
+        result *= n
+    return result
+
+
+# Instances of subclasses of builtin types (Counter, defaultdict, OrderedDict, namedtuple, an
+# int subclass...) cross as their builtin base type, read through the BASE type's own methods: a
+# forged __eq__/__iter__/__str__ of the subclass is never consulted, and what E compares is the
+# data. This matches how a Counter compares with a dict in one namespace.
+_NOT_PLAIN = object()
+
+
+def _as_plain(obj):
+    t = type(obj)  # not isinstance: a __class__ property must not change the answer
+    if issubclass(t, int) and not issubclass(t, bool):
+        return int.__int__(obj)
+    if issubclass(t, float):
+        return float.__float__(obj)
+    if issubclass(t, complex):
+        return complex(complex.real.__get__(obj), complex.imag.__get__(obj))
+    if issubclass(t, str):
+        return str.__str__(obj)
+    if issubclass(t, bytes):
+        return bytes(memoryview(obj))
+    if issubclass(t, list):
+        return list(list.__iter__(obj))
+    if issubclass(t, tuple):
+        return tuple(tuple.__iter__(obj))
+    if issubclass(t, dict):
+        return {key: dict.__getitem__(obj, key) for key in dict.__iter__(obj)}
+    if issubclass(t, frozenset):
+        return frozenset(frozenset.__iter__(obj))
+    if issubclass(t, set):
+        return set(set.__iter__(obj))
+    return _NOT_PLAIN
+
+
+def _is_builtin_type(obj):
+    return type(obj) is type and getattr(builtins, obj.__name__, None) is obj
+
+
+def _is_builtin(obj):
+    try:
+        return getattr(builtins, obj.__name__, None) is obj and type(obj).__module__ == 'builtins'
+    except Exception:
+        return False
+
+
+def encode(obj, to_handle, as_builtin=None):
+    encoder = _Encoder(to_handle)
+    encoder.as_builtin = as_builtin
+    encoder.value(obj)
+    return bytes(encoder.out)
+
+
+class _Decoder:
+    def __init__(self, data, from_handle):
+        self.data = data
+        self.pos = 0
+        self.items = 0
+        self.from_handle = from_handle
+        self.builtin_names = None  # predicate: builtins accepted by name
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError('truncated message')
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def count(self):
+        (n,) = struct.unpack('<I', self.take(4))
+        if n > MAX_ITEMS or n > len(self.data):
+            raise ValueError('container of %d elements' % n)
+        return n
+
+    def length(self):  # bytes of a str/bytes/int payload: bounded by the frame itself
+        (n,) = struct.unpack('<I', self.take(4))
+        if n > len(self.data) - self.pos:
+            raise ValueError('truncated message')
+        return n
+
+    def value(self, depth=0):
+        if depth > MAX_DEPTH:
+            raise ValueError('value nested deeper than %d' % MAX_DEPTH)
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise ValueError('value has more than %d elements' % MAX_ITEMS)
+        tag = self.take(1)
+        if tag == b'N':
+            return None
+        if tag == b'T':
+            return True
+        if tag == b'F':
+            return False
+        if tag == b'i':
+            return struct.unpack('<q', self.take(8))[0]
+        if tag == b'I':
+            return int.from_bytes(self.take(self.length()), 'little', signed=True)
+        if tag == b'f':
+            return struct.unpack('<d', self.take(8))[0]
+        if tag == b'c':
+            real, imag = struct.unpack('<dd', self.take(16))
+            return complex(real, imag)
+        if tag == b's':
+            return self.take(self.length()).decode('utf-8', 'surrogatepass')
+        if tag == b'b':
+            return bytes(self.take(self.length()))
+        if tag in (b'l', b't', b'S', b'Z'):
+            items = [self.value(depth + 1) for _ in range(self.count())]
+            if tag == b'l':
+                return items
+            if tag == b't':
+                return tuple(items)
+            return set(items) if tag == b'S' else frozenset(items)
+        if tag == b'd':
+            result = {}
+            for _ in range(self.count()):
+                key = self.value(depth + 1)
+                result[key] = self.value(depth + 1)
+            return result
+        if tag == b'h':
+            return self.from_handle(struct.unpack('<I', self.take(4))[0])
+        if tag in (b'q', b'D', b'Q', b'W', b'A'):
+            return _rebuild(tag, self, depth)
+        if tag == b'B' and self.builtin_names is not None:
+            name = self.take(self.length()).decode('ascii')
+            found = getattr(builtins, name, None)
+            if found is None or not self.builtin_names(found):
+                raise ValueError('%r is not an accepted builtin' % name)
+            return found
+        raise ValueError('unknown tag %r' % tag)
+
+
+def decode(data, from_handle, accept_builtin=None):
+    decoder = _Decoder(data, from_handle)
+    decoder.builtin_names = accept_builtin
+    result = decoder.value()
+    if decoder.pos != len(data):
+        raise ValueError('trailing bytes in message')
+    return result
+
+
+def _bounded(text):
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
+
+
+def _exception_text(exc):
+    try:
+        return _bounded(exc)
+    except BaseException:
+        return '<unprintable %s>' % type(exc).__name__
