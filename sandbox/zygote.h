@@ -1,9 +1,10 @@
 // The zygote: an embedded CPython, initialised once per helper, that children fork from.
 //
-// Init uses an isolated config (no site, no user site, no environment variables), loads the
-// harness module (sandbox/harness_codec.py + harness.py, compiled into the binary), pre-imports the stdlib modules
-// programs and tests commonly use, replaces os.environ with a fixed minimal environment and
-// freezes the GC. Single-threaded; the GIL stays held by the helper's only thread.
+// Init puts pymalloc's arenas in huge pages (arena.h), uses an isolated config (no site, no user
+// site, no environment variables), loads the harness module (sandbox/harness_codec.py +
+// harness.py, compiled into the binary), pre-imports the stdlib modules programs and tests
+// commonly use, replaces os.environ with a fixed minimal environment, runs U's code path once
+// (warm-up) and freezes the GC. Single-threaded; the GIL stays held by the helper's only thread.
 #pragma once
 
 #include <string>
