@@ -16,7 +16,8 @@ std::string FormatDuration(double seconds) {
     std::snprintf(out, sizeof out, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
                   static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
   } else {
-    std::snprintf(out, sizeof out, "%lld:%02lld", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
+    std::snprintf(out, sizeof out, "%lld:%02lld", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
   }
   return out;
 }
@@ -49,12 +50,20 @@ void Progress::Finish() {
   Print(true);
 }
 
+std::string FormatProgress(const std::string& label, int64_t done, int64_t total,
+                           double elapsed_s) {
+  if (elapsed_s < 0.1) {
+    return fmt::format("{} {}/{} ({} elapsed)", label, done, total, FormatDuration(elapsed_s));
+  }
+  double rate = done / elapsed_s;
+  std::string eta = total <= done ? "0:00" : rate > 0 ? FormatDuration((total - done) / rate) : "?";
+  return fmt::format("{} {}/{} ({:.1f}/s, {} elapsed, ETA {})", label, done, total, rate,
+                     FormatDuration(elapsed_s), eta);
+}
+
 void Progress::Print(bool final_line) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double rate = elapsed > 0 ? done_ / elapsed : 0.0;
-  std::string eta = (rate > 0 && total_ > done_) ? FormatDuration((total_ - done_) / rate) : "0:00";
-  std::string line = fmt::format("{} {}/{} ({:.1f}/s, {} elapsed, ETA {})", label_, done_, total_, rate,
-                                 FormatDuration(elapsed), eta);
+  std::string line = FormatProgress(label_, done_, total_, elapsed);
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
     std::fflush(stderr);

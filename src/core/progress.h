@@ -1,8 +1,8 @@
 // Progress of long work: items done/total, rate, ETA.
 //
-// On a terminal (stderr is a TTY) one status line is redrawn at most ten times a second; otherwise a
-// plain log line is written every `log_interval_s` seconds and once at the end. Thread-safe: workers
-// may call Advance() concurrently.
+// On a terminal (stderr is a TTY) one status line is redrawn at most ten times a second; otherwise
+// a plain log line is written every `log_interval_s` seconds and once at the end. Thread-safe:
+// workers may call Advance() concurrently.
 #pragma once
 
 #include <chrono>
@@ -39,5 +39,9 @@ class Progress {
 
 // "1:02:03" or "2:03" for a duration in seconds.
 std::string FormatDuration(double seconds);
+
+// "eval 40/200 (8.0/s, 0:05 elapsed, ETA 0:20)". Under 0.1 s of elapsed time there is no rate or
+// ETA worth showing (work that finished at once would claim millions per second).
+std::string FormatProgress(const std::string& label, int64_t done, int64_t total, double elapsed_s);
 
 }  // namespace ilf
