@@ -102,7 +102,8 @@ int RunBenchSandbox(int argc, char** argv) {
   CLI::App app{
       "Run the reference programs of MBPP through the sandbox and through a fresh\n"
       "python3 process each (same rlimits); print executions per second for both, their\n"
-      "ratio and latency percentiles. Exit 1 if any reference program does not PASS.",
+      "ratio, latency percentiles and the CPU time per execution of each run's whole process\n"
+      "tree. Exit 1 if any reference program does not PASS.",
       "ilf bench sandbox"};
   std::string data_path;
   std::string python = "/usr/bin/python3";
