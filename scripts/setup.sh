@@ -12,7 +12,8 @@ packages=(build-essential cmake ninja-build pkg-config ccache curl ca-certificat
   libtorch-dev libopenblas0-pthread
   libseccomp-dev libboost-dev libboost-filesystem-dev libtree-sitter-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev libutf8proc-dev zlib1g-dev
-  libgtest-dev)
+  libgtest-dev
+  libncurses-dev tmux chromium libcpp-httplib-dev libssl-dev libgloo-dev clang-14)
 
 missing=()
 for p in "${packages[@]}"; do
