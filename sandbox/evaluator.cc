@@ -14,16 +14,6 @@
 #include "sandbox/protocol.h"
 
 namespace ilf::sandbox {
-namespace {
-
-constexpr int kSetupFailedExit = 121;
-
-struct SetupFailure {
-  int step;
-  int error;
-};
-
-}  // namespace
 
 std::string Evaluator::Start(ChildPlan plan, int landlock_ruleset) {
   Stop();
@@ -38,28 +28,14 @@ std::string Evaluator::Start(ChildPlan plan, int landlock_ruleset) {
   plan.kept_count = landlock_ruleset >= 0 ? 4 : 3;
   std::copy(kept, kept + 4, plan.kept_fds);
   plan.landlock_ruleset_fd = landlock_ruleset >= 0 ? 6 : -1;
-  zygote_->BeforeFork();
-  pid_t pid = fork();
-  if (pid == 0) {
-    zygote_->AfterForkChild();
-    prctl(PR_SET_NAME, "ilf-evaluator", 0, 0, 0);
-    SetupFailure failure{0, 0};
-    failure.step = ApplyIsolation(plan, &failure.error);
-    if (failure.step != 0) {
-      (void)!write(failure.step <= 3 ? setup[1] : 5, &failure, sizeof failure);
-      _exit(kSetupFailedExit);
-    }
-    close(5);
-    zygote_->RunEvaluatorLoop(3, 4);
-  }
-  int fork_errno = errno;
-  zygote_->AfterForkParent();
+  // Becomes fds 3 (control), 4 (results), 5 (setup), 6 (ruleset).
+  pid_t pid = fork_server_->Spawn(ForkServer::Kind::kEvaluator, plan, false);
   close(control[1]);
   close(results[1]);
   close(setup[1]);
   if (pid < 0) {
     close(control[0]), close(results[0]), close(setup[0]);
-    return std::string("fork: ") + strerror(fork_errno);
+    return std::string("fork server: ") + strerror(-pid);
   }
   pid_ = pid;
   control_fd_ = control[0];
@@ -67,7 +43,7 @@ std::string Evaluator::Start(ChildPlan plan, int landlock_ruleset) {
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   fcntl(result_fd_, F_SETFL, O_NONBLOCK);
   // The isolation steps either fail (a record arrives) or succeed (the write end closes).
-  SetupFailure failure{0, 0};
+  SetupFailure failure{};
   ssize_t n = read(setup[0], &failure, sizeof failure);
   close(setup[0]);
   jobs_ = 0;

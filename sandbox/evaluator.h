@@ -1,4 +1,4 @@
-// The evaluator process E: forked once from the zygote (and again after any failure), isolated
+// The evaluator process E: forked once from the fork server (fork_server.h) (and again after any failure), isolated
 // like U, and reused for many executions. It runs only trusted code (setup and tests) and
 // receives each execution's pipes to U over a socketpair (SCM_RIGHTS).
 //
@@ -18,7 +18,7 @@
 
 #include "sandbox/isolation.h"
 #include "sandbox/sandbox.h"
-#include "sandbox/zygote.h"
+#include "sandbox/fork_server.h"
 
 namespace ilf::sandbox {
 
@@ -26,7 +26,7 @@ class Evaluator {
  public:
   static constexpr int kRestartEvery = 1000;  // jobs per E process
 
-  explicit Evaluator(Zygote* zygote) : zygote_(zygote) {}
+  explicit Evaluator(ForkServer* fork_server) : fork_server_(fork_server) {}
   ~Evaluator() { Stop(); }
   Evaluator(const Evaluator&) = delete;
   Evaluator& operator=(const Evaluator&) = delete;
@@ -49,7 +49,7 @@ class Evaluator {
   std::string& pending() { return pending_; }
 
  private:
-  Zygote* zygote_;
+  ForkServer* fork_server_;
   pid_t pid_ = -1;
   int pidfd_ = -1;
   int control_fd_ = -1;

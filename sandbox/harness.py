@@ -61,7 +61,7 @@ class _Untrusted:
         """Compiles and runs the program; returns (first message, exit status or None)."""
         try:
             code = compile(program, '<program>', 'exec')
-        except (SyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError, UnicodeError) as exc:
             return ('compile_error', type(exc).__name__, _exception_text(exc)), 0
         namespace = {'__name__': '__main__', '__builtins__': builtins}
         try:
@@ -92,7 +92,21 @@ class _Untrusted:
             return self.encode_reply(('exc', type(exc).__name__, _exception_text(exc)))
 
 
-def run_untrusted(program, req_fd, resp_fd):
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b''.join(chunks)
+
+
+def run_untrusted(program_fd, req_fd, resp_fd):
+    """U's entry point. The program arrives as bytes on program_fd (the process U was forked from
+    never held it); compile() decodes it as CPython decodes a source file (PEP 263, BOM)."""
+    program = _read_all(program_fd)
     untrusted = _Untrusted()
     first, status = untrusted.load(program)
     _send(resp_fd, untrusted.encode_reply(first) if status is None else encode(first, None))
@@ -141,7 +155,7 @@ def _warm_up(rounds):
     try:
         for _ in range(rounds):
             untrusted = _Untrusted()
-            first, status = untrusted.load(_WARM_UP_PROGRAM)
+            first, status = untrusted.load(_WARM_UP_PROGRAM.encode())
             _send(w, untrusted.encode_reply(first))
             ready = decode(_recv(r), lambda handle: handle, _is_builtin_type)
             handles = {name: value for name, _, value in ready[1]}

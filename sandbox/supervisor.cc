@@ -31,7 +31,6 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kTailBytes = 4096;           // kept of each of stdout/stderr
 constexpr size_t kMaxRecordBytes = 16 << 20;  // E's records
 constexpr int64_t kGraceMs = 100;             // U may take this long to exit after E is done
-constexpr int kSetupFailedExit = 121;
 
 // One pipe whose ends close themselves.
 struct Pipe {
@@ -54,30 +53,6 @@ struct Pipe {
     if (w >= 0) close(w), w = -1;
   }
 };
-
-struct SetupFailure {
-  char who;  // 'U' or 'E'
-  int step;
-  int error;
-};
-
-// Child side of the fork: isolate, report a failed step, close the setup pipe, run Python.
-// U's side of the fork: isolate, report a failed step on the setup pipe (its number after
-// renumbering is 5; before that, steps 1-3, the original), close it, run the program.
-[[noreturn]] void UntrustedMain(Zygote* zygote, const ChildPlan& plan, int original_setup_fd,
-                                const ExecRequest& request) {
-  prctl(PR_SET_NAME, "ilf-untrusted", 0, 0, 0);
-  zygote->AfterForkChild();
-  int error = 0;
-  int step = ApplyIsolation(plan, &error);
-  if (step != 0) {
-    SetupFailure failure{'U', step, error};
-    (void)!write(step <= 3 ? original_setup_fd : 5, &failure, sizeof failure);
-    _exit(kSetupFailedExit);
-  }
-  close(5);
-  zygote->RunUntrusted(request.program, 3, 4);
-}
 
 void KillTree(pid_t pid) {
   if (pid <= 0) return;
@@ -132,6 +107,18 @@ bool Drain(int fd, const std::function<void(const char*, size_t)>& sink) {
   }
 }
 
+// Writes all of `data` (blocking); false when the reader is gone.
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 ExecResult SandboxFailure(const std::string& detail) {
   ExecResult result;
   result.verdict = Verdict::kSandboxError;
@@ -166,9 +153,14 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
   scratch_ = std::make_unique<Scratch>(base_dir_, landlock_.get(), namespaces_.can_drop_uid,
                                        namespaces_.child_uid, namespaces_.child_gid);
+  // Last: the fork server's memory is the helper's as of now, before any request.
+  fork_server_ = std::make_unique<ForkServer>(zygote_, seccomp_.empty() ? nullptr : &seccomp_program_);
+  evaluator_ = std::make_unique<Evaluator>(fork_server_.get());
 }
 
 Supervisor::~Supervisor() {
+  evaluator_.reset();
+  fork_server_.reset();
   scratch_.reset();
   if (scratch_tmpfs_) umount2(base_dir_.c_str(), MNT_DETACH);
   std::error_code ec;
@@ -179,8 +171,8 @@ Supervisor::~Supervisor() {
 ExecResult Supervisor::Run(const ExecRequest& request) {
   const Clock::time_point start = Clock::now();
   const Limits& limits = request.limits;
-  if (evaluator_.worn_out()) evaluator_.Stop();
-  if (!evaluator_.running()) {
+  if (evaluator_->worn_out()) evaluator_->Stop();
+  if (!evaluator_->running()) {
     std::string error = StartEvaluator();
     if (!error.empty()) return SandboxFailure(error);
   }
@@ -192,8 +184,8 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     Scratch* scratch;
     ~ScratchCleaner() { scratch->Clean(); }
   } cleaner{scratch_.get()};
-  Pipe calls, replies, out, err, setup;
-  if (!calls.ok() || !replies.ok() || !out.ok() || !err.ok() || !setup.ok()) {
+  Pipe calls, replies, out, err, setup, program;
+  if (!calls.ok() || !replies.ok() || !out.ok() || !err.ok() || !setup.ok() || !program.ok()) {
     return SandboxFailure(std::string("pipe2: ") + strerror(errno));
   }
   const int ruleset = scratch_->ruleset();
@@ -205,28 +197,30 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   plan.address_space_bytes = static_cast<rlim_t>(limits.memory_mib) << 20;
   plan.file_size_bytes = static_cast<rlim_t>(limits.file_size_mib) << 20;
   plan.open_files = static_cast<rlim_t>(limits.open_files);
-  int kept[] = {calls.r, replies.w, setup.w, ruleset};
-  plan.kept_count = ruleset >= 0 ? 4 : 3;
-  std::copy(kept, kept + 4, plan.kept_fds);
-  plan.landlock_ruleset_fd = ruleset >= 0 ? 6 : -1;
+  // Become fds 3 (requests from E), 4 (replies to E), 5 (setup), 6 (the program), 7 (ruleset).
+  int kept[] = {calls.r, replies.w, setup.w, program.r, ruleset};
+  plan.kept_count = ruleset >= 0 ? 5 : 4;
+  std::copy(kept, kept + 5, plan.kept_fds);
+  plan.landlock_ruleset_fd = ruleset >= 0 ? 7 : -1;
 
+  // U comes from the fork server, which never saw a request; it reads its program from a pipe.
   Child u;
-  zygote_->BeforeFork();
-  u.pid = namespaces_.pid_ns
-              ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0))
-              : fork();
-  if (u.pid == 0) UntrustedMain(zygote_, plan, setup.w, request);
-  int fork_errno = errno;
-  zygote_->AfterForkParent();
+  u.pid = fork_server_->Spawn(ForkServer::Kind::kUntrusted, plan, namespaces_.pid_ns);
   calls.CloseRead(), replies.CloseWrite(), out.CloseWrite(), err.CloseWrite(), setup.CloseWrite();
-  if (u.pid < 0) return SandboxFailure(std::string("fork: ") + strerror(fork_errno));
+  program.CloseRead();
+  if (u.pid < 0) {
+    evaluator_->Stop();
+    return SandboxFailure(std::string("fork server: ") + strerror(-u.pid));
+  }
   u.pidfd = static_cast<int>(syscall(SYS_pidfd_open, u.pid, 0));
+  WriteAll(program.w, request.program);  // fails only when U is gone: it then has no program
+  program.CloseWrite();
   Observation obs;
   obs.evaluator = {true, true, 0, 0};
-  if (!evaluator_.Submit(id, request, calls.w, replies.r)) {
+  if (!evaluator_->Submit(id, request, calls.w, replies.r)) {
     KillTree(u.pid);
     u.Reap();
-    evaluator_.Stop(&obs.evaluator);
+    evaluator_->Stop(&obs.evaluator);
     return SandboxFailure("the evaluator did not accept the job (" + std::string(strerror(errno)) +
                           ")");
   }
@@ -243,12 +237,12 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   auto kill_all = [&] {
     if (!u.status.reaped) KillTree(u.pid);
     if (!evaluator_done && !evaluator_dead) {
-      evaluator_.Stop(&obs.evaluator);
+      evaluator_->Stop(&obs.evaluator);
       evaluator_dead = true;
     }
   };
   auto take_records = [&] {
-    std::string& pending = evaluator_.pending();
+    std::string& pending = evaluator_->pending();
     size_t line_end;
     while ((line_end = pending.find('\n')) != std::string::npos) {
       nlohmann::json record = nlohmann::json::parse(pending.substr(0, line_end), nullptr, false);
@@ -281,12 +275,12 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     int timeout_ms = static_cast<int>(std::max<int64_t>(
         1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
     bool e_live = !evaluator_done && !evaluator_dead;
-    if (u.pidfd < 0 || (e_live && evaluator_.pidfd() < 0)) timeout_ms = std::min(timeout_ms, 5);
+    if (u.pidfd < 0 || (e_live && evaluator_->pidfd() < 0)) timeout_ms = std::min(timeout_ms, 5);
     pollfd fds[5] = {{capture_fds[0], POLLIN, 0},
                      {capture_fds[1], POLLIN, 0},
-                     {e_live ? evaluator_.result_fd() : -1, POLLIN, 0},
+                     {e_live ? evaluator_->result_fd() : -1, POLLIN, 0},
                      {u.status.reaped ? -1 : u.pidfd, POLLIN, 0},
-                     {e_live ? evaluator_.pidfd() : -1, POLLIN, 0}};
+                     {e_live ? evaluator_->pidfd() : -1, POLLIN, 0}};
     if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -296,8 +290,8 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       }
     }
     if (e_live && fds[2].revents != 0) {
-      Drain(evaluator_.result_fd(), [&](const char* d, size_t n) {
-        if (evaluator_.pending().size() < kMaxRecordBytes) evaluator_.pending().append(d, n);
+      Drain(evaluator_->result_fd(), [&](const char* d, size_t n) {
+        if (evaluator_->pending().size() < kMaxRecordBytes) evaluator_->pending().append(d, n);
       });
       take_records();
     }
@@ -306,8 +300,8 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       kill_all();
     }
     u.Reap(fds[3].revents != 0);
-    if (e_live && !evaluator_done && (fds[4].revents != 0 || evaluator_.pidfd() < 0) &&
-        evaluator_.ReapIfExited(&obs.evaluator)) {
+    if (e_live && !evaluator_done && (fds[4].revents != 0 || evaluator_->pidfd() < 0) &&
+        evaluator_->ReapIfExited(&obs.evaluator)) {
       evaluator_dead = true;
     }
   }
@@ -329,7 +323,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   Classify(obs, &result);
   // Our own fault may have left E in a bad state: start a fresh one for the next execution.
   // (Limits already stopped it; program errors and blocked calls leave E untouched.)
-  if (result.verdict == Verdict::kSandboxError) evaluator_.Stop();
+  if (result.verdict == Verdict::kSandboxError) evaluator_->Stop();
   result.cpu_time_ms = obs.untrusted_cpu_ms;
   result.peak_memory_kib = u.usage.ru_maxrss;
   result.stdout_tail = out_capture.Tail();
@@ -351,6 +345,7 @@ ChildPlan Supervisor::BasePlan() const {
 }
 
 std::string Supervisor::StartEvaluator() {
+  if (!fork_server_->error().empty()) return "fork server: " + fork_server_->error();
   // E's own directory is its working directory; it has no access to the executions' scratch.
   std::string dir = base_dir_ + "/evaluator";
   mkdir(dir.c_str(), 0700);
@@ -363,7 +358,7 @@ std::string Supervisor::StartEvaluator() {
   plan.address_space_bytes = rlim_t{4} << 30;
   plan.file_size_bytes = rlim_t{16} << 20;
   plan.open_files = 64;
-  std::string error = evaluator_.Start(plan, ruleset);
+  std::string error = evaluator_->Start(plan, ruleset);
   if (ruleset >= 0) close(ruleset);
   return error;
 }

@@ -6,14 +6,18 @@
 //          single-threaded; at start: unshares user/net/ipc/uts/mount namespaces (namespaces.h),
 //          mounts a private tmpfs for scratch directories, initialises the zygote interpreter
 //          (zygote.h), compiles the seccomp policy (seccomp_policy.h), opens the Landlock
-//          read-only roots (landlock.h), and forks the evaluator:
+//          read-only roots (landlock.h), and forks the fork server, all before it reads a request:
+//        ├─ Z, fork server (fork_server.h): a pristine copy of the helper at start-up; forks every
+//        │    U and E (CLONE_PARENT: they are the helper's children) and never receives a
+//        │    program, a test or an output, so no child inherits memory that held one.
 //        ├─ E, evaluator (evaluator.h; trusted code only; reused across executions): runs setup
 //        │    and tests; program names are proxies that forward calls to U. fd 3 control socket
 //        │    (jobs + U's pipe ends by SCM_RIGHTS), fd 4 result records to the helper (U has no
 //        │    end of this pipe). Restarted after anything abnormal and every 1000 jobs.
-//        └─ U, untrusted, forked per execution into its own pid namespace: runs the program,
-//             then answers E's call requests. fd 0 /dev/null, 1/2 capture pipes, 3 requests from
-//             E, 4 replies to E, 5 setup errors (closed before any Python runs).
+//        └─ U, untrusted, forked per execution into its own pid namespace: reads its program from
+//             fd 6 (written by the helper after the fork), runs it, then answers E's call
+//             requests. fd 0 /dev/null, 1/2 capture pipes, 3 requests from E, 4 replies to E,
+//             5 setup errors (closed before any Python runs).
 //   Both children apply the same checklist (isolation.h) before any Python runs: setsid, stdio,
 //   close every other fd, chdir (U: a fresh scratch dir; E: its own dir), rlimits, drop to uid
 //   65534 (when root), drop capabilities, not dumpable, no_new_privs, parent-death signal,
@@ -32,6 +36,7 @@
 #include <vector>
 
 #include "sandbox/evaluator.h"
+#include "sandbox/fork_server.h"
 #include "sandbox/isolation.h"
 #include "sandbox/landlock.h"
 #include "sandbox/namespaces.h"
@@ -51,6 +56,8 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
+  // "" when the fork server runs, else why not (the helper then refuses to start).
+  const std::string& error() const { return fork_server_->error(); }
   // Runs one request; never throws (our failures become SANDBOX_ERROR).
   ExecResult Run(const ExecRequest& request);
   bool scratch_tmpfs() const { return scratch_tmpfs_; }
@@ -70,7 +77,8 @@ class Supervisor {
   bool scratch_tmpfs_ = false;  // base_dir_ is a tmpfs private to the helper's mount namespace
   std::unique_ptr<Scratch> scratch_;  // U's working directory, reused (emptied) between runs
   uint64_t counter_ = 0;
-  Evaluator evaluator_{zygote_};  // after zygote_: constructed from it
+  std::unique_ptr<ForkServer> fork_server_;  // forks U and E; started by the constructor
+  std::unique_ptr<Evaluator> evaluator_;
 };
 
 }  // namespace ilf::sandbox

@@ -38,10 +38,6 @@ std::string PythonErrorText() {
   return text;
 }
 
-PyObject* Text(const std::string& text) {
-  return PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
-}
-
 [[noreturn]] void Finish(PyObject* result) {
   // The harness entry points end with os._exit; reaching here means the harness itself failed.
   if (result == nullptr) PyErr_Print();
@@ -119,10 +115,9 @@ void Zygote::AfterForkChild() {
   PyOS_AfterFork_Child();
 }
 
-void Zygote::RunUntrusted(const std::string& program, int req_fd, int resp_fd) {
-  PyObject* text = Text(program);
-  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_untrusted", "Nii", text, req_fd,
-                             resp_fd));
+void Zygote::RunUntrusted(int program_fd, int req_fd, int resp_fd) {
+  Finish(PyObject_CallMethod(static_cast<PyObject*>(harness_), "run_untrusted", "iii", program_fd,
+                             req_fd, resp_fd));
 }
 
 void Zygote::RunEvaluatorLoop(int control_fd, int result_fd) {

@@ -35,8 +35,9 @@ class Zygote {
   void AfterForkParent();
   void AfterForkChild();
 
-  // In a child after isolation: runs the harness entry point and never returns (os._exit).
-  [[noreturn]] void RunUntrusted(const std::string& program, int req_fd, int resp_fd);
+  // In a child after isolation: reads the program's bytes from `program_fd` until EOF, runs it
+  // and serves the evaluator; never returns (os._exit).
+  [[noreturn]] void RunUntrusted(int program_fd, int req_fd, int resp_fd);
   // In the evaluator child after isolation: serves jobs from the control socket until it closes.
   [[noreturn]] void RunEvaluatorLoop(int control_fd, int result_fd);
 

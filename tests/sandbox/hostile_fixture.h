@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "tests/sandbox/host_facts.h"
 #include "tests/sandbox/sandbox_fixture.h"
@@ -29,16 +30,16 @@ class HostileTest : public SandboxTest {
 
   void TearDown() override {
     EXPECT_EQ(HelperPids(), helpers_) << "a helper died or was restarted";
-    // Besides the helpers, only their (trusted, long-lived) evaluators may exist: one each. (A
-    // program cannot take that name: prctl is not in the seccomp policy, and Landlock keeps
-    // /proc/self/comm unwritable.)
+    // Besides the helpers, only their trusted, long-lived children may exist: one evaluator and
+    // one fork server each. (A program cannot take those names: prctl is not in the seccomp
+    // policy, and Landlock keeps /proc/self/comm unwritable.)
     std::set<pid_t> helpers = HelperPids();
-    std::set<pid_t> evaluator_parents;
+    std::set<std::pair<pid_t, std::string>> trusted;
     for (const ProcessInfo& p : Descendants()) {
       if (helpers.count(p.pid) == 1) continue;
-      bool evaluator = p.comm == "ilf-evaluator" && helpers.count(p.ppid) == 1 &&
-                       evaluator_parents.insert(p.ppid).second;
-      EXPECT_TRUE(evaluator) << "left behind: pid " << p.pid << " (" << p.comm << ")";
+      bool known = (p.comm == "ilf-evaluator" || p.comm == "ilf-forkserver") &&
+                   helpers.count(p.ppid) == 1 && trusted.insert({p.ppid, p.comm}).second;
+      EXPECT_TRUE(known) << "left behind: pid " << p.pid << " (" << p.comm << ")";
     }
     EXPECT_FALSE(listener_.Contacted()) << "something reached the loopback listener";
     for (const std::string& path : CanaryPaths()) {
