@@ -5,7 +5,6 @@
 #include "runner/commands.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/test_split.h"
-#include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/log.h"
@@ -25,8 +24,8 @@ int RunExec(int argc, char** argv) {
   app.add_option("program", program_path, "the program (Python source file)")->required();
   app.add_option("--tests", tests_path, "test file: top-level asserts are the tests");
   app.add_option("--entry-point", request.entry_point,
-                 "the function the tests call; the only program name allowed to shadow a builtin for "
-                 "the tests (default: found from the tests)");
+                 "the function the tests call: the only program name allowed to shadow a builtin or "
+                 "a module for the tests (default: none; never taken from the program)");
   app.add_option("--setup", setup_path, "trusted code run after the program, before the tests");
   app.add_option("--time-limit-ms", request.limits.wall_time_ms,
                  "wall-clock limit for the whole execution, milliseconds (CPU limit is the same)")
@@ -51,15 +50,17 @@ int RunExec(int argc, char** argv) {
   request.program = ReadFile(program_path);
   if (!tests_path.empty()) {
     sandbox::SplitTests split = sandbox::SplitTestFile(ReadFile(tests_path));
+    if (split.tests.empty()) {
+      throw Error(tests_path + ": no top-level assert statement, so no test would run (hint: "
+                  "each top-level `assert` is one test; write `assert check(f)` style calls, "
+                  "or leave out --tests to only run the program)");
+    }
     request.tests = std::move(split.tests);
     request.setup = std::move(split.setup);
   }
   if (!setup_path.empty()) request.setup = ReadFile(setup_path) + "\n" + request.setup;
-  if (request.entry_point.empty()) {
-    std::string all_tests;
-    for (const std::string& test : request.tests) all_tests += test + "\n";
-    request.entry_point = code::FindEntryPoint(request.program, all_tests).value_or("");
-  }
+  // The entry point comes only from the command line: deriving it from the program would let a
+  // program name `all` or `set` as its entry point and replace it for the tests (issue 16).
 
   options.workers = 1;
   options.allow_weaker = allow_weaker;

@@ -84,12 +84,16 @@ void Classify(const Observation& obs, ExecResult* result) {
   const ChildStatus& u = obs.untrusted;
   bool u_killed_by_kernel = KilledBy(u, SIGKILL) && !obs.untrusted_killed_by_us &&
                             !obs.wall_timeout && !obs.output_exceeded;
+  // A MemoryError is a limit only when the helper saw the memory in use (DESIGN.md §6).
+  bool memory_seen = obs.untrusted_peak_rss_kib * 2 >= (obs.limits.memory_mib << 10);
   auto set = [&](Verdict verdict, std::string detail) {
     result->verdict = verdict;
     result->detail = std::move(detail);
   };
   if (!obs.setup_failure.empty()) {
     set(Verdict::kSandboxError, "isolation step failed: " + obs.setup_failure);
+  } else if (!obs.protocol_error.empty()) {
+    set(Verdict::kSandboxError, "evaluator protocol failure: " + obs.protocol_error);
   } else if (KilledBy(u, SIGSYS)) {
     set(Verdict::kBlocked, "the program made a forbidden system call (killed by seccomp)");
   } else if (obs.wall_timeout) {
@@ -105,7 +109,7 @@ void Classify(const Observation& obs, ExecResult* result) {
   } else if (KilledBy(u, SIGXFSZ) || obs.scratch_exceeded) {
     set(Verdict::kOutputLimit,
         "file size limit of " + std::to_string(obs.limits.file_size_mib) + " MiB reached");
-  } else if (u_killed_by_kernel || memory_error) {
+  } else if (u_killed_by_kernel || (memory_error && memory_seen)) {
     set(Verdict::kMemoryLimit, "memory limit of " + std::to_string(obs.limits.memory_mib) +
                                    " MiB reached (" +
                                    (memory_error ? "MemoryError" : DescribeExit(u)) + ")");

@@ -2,9 +2,9 @@
 //
 // Limits and policy violations come only from what the helper itself saw (wait statuses, rusage,
 // its own timers and byte counts, the scratch directory's size). Test outcomes come only from the
-// evaluator's records on the trusted result pipe. The one exception: a MemoryError relayed from
-// the untrusted process through the evaluator selects MEMORY_LIMIT; it can only choose between
-// non-PASS verdicts (a test that raised cannot pass), so the program gains nothing by faking it.
+// evaluator's records on the trusted result pipe. A MemoryError the program raised (or relayed
+// through a call) is the program's RUNTIME_ERROR unless the helper itself saw the memory used:
+// peak RSS of at least half the limit (wait4), or a kill by the kernel.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,6 +32,8 @@ struct Observation {
   bool scratch_exceeded = false;        // the scratch directory reached Limits::file_size_mib
   double untrusted_cpu_ms = 0;
   std::string setup_failure;            // "U: setrlimit(RLIMIT_AS): Invalid argument" or ""
+  std::string protocol_error;           // E wrote a record the helper could not read, or ""
+  int64_t untrusted_peak_rss_kib = 0;   // ru_maxrss of U
   std::vector<nlohmann::json> records;  // E's records, in order
   size_t test_count = 0;
   Limits limits;
@@ -40,7 +42,8 @@ struct Observation {
 // Fills verdict, tests (one per test) and detail of `result`.
 void Classify(const Observation& observation, ExecResult* result);
 
-// Parses E's JSON lines; malformed lines are skipped (E is ours; a bad line is a bug we survive).
+// Parses E's JSON lines; malformed lines are skipped (for tests and tools; the helper itself
+// treats a malformed record as a protocol failure of the execution).
 std::vector<nlohmann::json> ParseRecords(const std::string& text);
 
 }  // namespace ilf::sandbox

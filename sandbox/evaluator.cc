@@ -90,8 +90,12 @@ bool Evaluator::ReapIfExited(ChildStatus* status) {
 
 bool Evaluator::Submit(uint64_t id, const ExecRequest& request, int to_untrusted,
                        int from_untrusted) {
-  nlohmann::json job = {{"id", id}, {"setup", request.setup}, {"tests", request.tests},
-                          {"entry_point", request.entry_point}};
+  // memory_bytes: E decodes nothing from U beyond what U may use itself (harness.py _Channel).
+  nlohmann::json job = {{"id", id},
+                        {"setup", request.setup},
+                        {"tests", request.tests},
+                        {"entry_point", request.entry_point},
+                        {"memory_bytes", request.limits.memory_mib << 20}};
   std::string payload = job.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   uint32_t size = static_cast<uint32_t>(payload.size());
   unsigned char header[4] = {

@@ -30,6 +30,8 @@ def zygote_init(preload):
         except ImportError:
             pass
     sys.dont_write_bytecode = True
+    global _MODULE_NAMES
+    _MODULE_NAMES = _module_names()
     _warm_up(64)
     gc.collect()
     gc.freeze()  # keep forked children from dirtying the zygote's pages during collection
@@ -227,10 +229,26 @@ _RELAYED = {name: getattr(builtins, name) for name in dir(builtins)
 
 
 class _Channel:
-    def __init__(self, req_fd, resp_fd):
+    def __init__(self, req_fd, resp_fd, memory_bytes=None):
         self.req_fd = req_fd
         self.resp_fd = resp_fd
         self.alive = True
+        self.memory_bytes = memory_bytes  # the program's memory limit: bounds what E decodes
+
+    def receive(self):
+        """The program's next message, decoded. Anything wrong with it, whatever it is (a frame
+        too large, a value that cannot be rebuilt, unhashable set items, a value beyond the
+        program's memory limit), is the program's failure: ProgramDied, never an E error."""
+        try:
+            data = _recv(self.resp_fd, self.memory_bytes or MAX_FRAME)
+            return decode(data, self.make_ref, _is_builtin_type, self.memory_bytes)
+        except ProgramDied:
+            self.alive = False
+            raise
+        except Exception as exc:
+            self.alive = False
+            raise ProgramDied('the program sent a malformed or oversized message (%s: %s)'
+                              % (type(exc).__name__, _exception_text(exc)))
 
     def request(self, message):
         if not self.alive:
@@ -238,15 +256,10 @@ class _Channel:
         payload = encode(message, _remote_handle, _is_builtin)
         try:
             _send(self.req_fd, payload)
-            data = _recv(self.resp_fd)
-            return decode(data, self.make_ref, _is_builtin_type)
-        except ProgramDied:
+        except OSError as exc:
             self.alive = False
-            raise
-        except (OSError, ValueError, struct.error, TypeError, IndexError, KeyError,
-                RecursionError, UnicodeDecodeError) as exc:
-            self.alive = False
-            raise ProgramDied('the program broke the protocol: %s' % _exception_text(exc))
+            raise ProgramDied('the program closed its channel: %s' % _exception_text(exc))
+        return self.receive()
 
     def make_ref(self, handle):
         ref = object.__new__(RemoteRef)
@@ -349,9 +362,17 @@ class RemoteRef:
 _job_id = None  # id of the execution E is working on; every record carries it
 
 
+def _clean(value):
+    """A str that encodes to UTF-8: lone surrogates (from a program's exception message) become
+    backslash escapes, so every record is valid JSON that the helper can parse."""
+    if type(value) is str:
+        return value.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return value
+
+
 def _report(fd, record):
     record['id'] = _job_id
-    _send_line(fd, json.dumps(record))
+    _send_line(fd, json.dumps({key: _clean(value) for key, value in record.items()}))
 
 
 def _send_line(fd, line):
@@ -400,8 +421,8 @@ def run_evaluator_loop(control_fd, result_fd):
         try:
             if len(fds) != 2:
                 raise ValueError('expected 2 descriptors, got %d' % len(fds))
-            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1]), result_fd,
-                      job.get('entry_point', ''))
+            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1], job['memory_bytes']),
+                      result_fd, job.get('entry_point', ''))
             _report(result_fd, {'t': 'done'})
         except BaseException as exc:
             _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (
@@ -433,11 +454,31 @@ def _recv_exact_socket(sock, n):
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
+def _module_names():
+    """Top-level names of the modules a test could mean: the standard library, those loaded,
+    and those installed in the site directories (numpy...)."""
+    names = set(sys.stdlib_module_names) | {name.partition('.')[0] for name in sys.modules}
+    for directory in sys.path:
+        if not directory.endswith('-packages'):
+            continue  # the standard library's own directories are in stdlib_module_names
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            stem = entry.split('.', 1)[0].split('-', 1)[0]
+            if stem.isidentifier():
+                names.add(stem)
+    return frozenset(names)
+
+
+_MODULE_NAMES = frozenset()  # set by zygote_init, once the site directories are on sys.path
+
+
 def _evaluate(setup, tests, channel, result_fd, entry_point=''):
     try:
-        first = decode(_recv(channel.resp_fd), channel.make_ref, _is_builtin_type)
-    except (ProgramDied, ValueError, struct.error, RecursionError, UnicodeDecodeError) as exc:
-        channel.alive = False
+        first = channel.receive()
+    except ProgramDied as exc:
         _report(result_fd, {'t': 'program_died', 'msg': _exception_text(exc)})
         return
     kind = first[0] if type(first) is tuple and first else None
@@ -455,14 +496,21 @@ def _evaluate(setup, tests, channel, result_fd, entry_point=''):
         if type(entry) is not tuple or len(entry) != 3 or type(entry[0]) is not str:
             continue
         name, what, value = entry
-        if name.startswith('__') or (name in _BUILTIN_NAMES and name != entry_point):
+        if name.startswith('__') or name == '_ilf_harness':
+            continue
+        if name != entry_point and (name in _BUILTIN_NAMES or name in _MODULE_NAMES):
+            # Named like a builtin or a module: the tests get the real one (a module E has
+            # loaded), never the program's (`math = Fake()`, a module object named otherwise).
+            real = sys.modules.get(name) if name in _MODULE_NAMES else None
+            if real is not None and type(real) is type(sys):
+                namespace[name] = real
             continue
         if what == 'module' and type(value) is tuple and len(value) == 2:
-            # The same module in E when it is already loaded here (math, re, ...), so tests use a
-            # trusted copy; otherwise the program's module, behind a RemoteRef.
+            # A module under another name (`import numpy as np`): E's own copy when E has the
+            # module loaded, otherwise the program's, behind a RemoteRef.
             module_name, remote = value
-            namespace[name] = sys.modules.get(module_name, remote) if type(module_name) is str \
-                else remote
+            real = sys.modules.get(module_name) if type(module_name) is str else None
+            namespace[name] = real if real is not None and type(real) is type(sys) else remote
         elif what == 'value':
             namespace[name] = value
     try:

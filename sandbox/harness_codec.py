@@ -49,10 +49,10 @@ def _read_exact(fd, n):
     return b''.join(chunks)
 
 
-def _recv(fd):
+def _recv(fd, limit=MAX_FRAME):
     (n,) = struct.unpack('<I', _read_exact(fd, 4))
-    if n > MAX_FRAME:
-        raise ProgramDied('message of %d bytes exceeds the %d byte limit' % (n, MAX_FRAME))
+    if n > min(limit, MAX_FRAME):
+        raise ProgramDied('message of %d bytes exceeds the %d byte limit' % (n, min(limit, MAX_FRAME)))
     return _read_exact(fd, n)
 
 
@@ -133,7 +133,16 @@ class _Encoder:
     def value_type(self, obj, t, depth):
         """Stdlib and numpy types that compare by value; False for anything else."""
         out = self.out
-        if issubclass(t, fractions.Fraction):
+        if issubclass(t, collections.OrderedDict):
+            # Its equality with another OrderedDict is order-sensitive, and its order is its own
+            # (move_to_end does not reorder the underlying dict): crosses as an OrderedDict, in
+            # OrderedDict's order, read through the base class's methods.
+            keys = list(collections.OrderedDict.__iter__(obj))
+            out += b'O' + struct.pack('<I', len(keys))
+            for key in keys:
+                self.value(key, depth + 1)
+                self.value(dict.__getitem__(obj, key), depth + 1)
+        elif issubclass(t, fractions.Fraction):
             out += b'q'
             self.value(int(obj.numerator), depth + 1)
             self.value(int(obj.denominator), depth + 1)
@@ -262,7 +271,7 @@ def _product(numbers):
     return result
 
 
-# Instances of subclasses of builtin types (Counter, defaultdict, OrderedDict, namedtuple, an
+# Instances of subclasses of builtin types (Counter, defaultdict, namedtuple, an
 # int subclass...) cross as their builtin base type, read through the BASE type's own methods: a
 # forged __eq__/__iter__/__str__ of the subclass is never consulted, and what E compares is the
 # data. This matches how a Counter compares with a dict in one namespace.
@@ -313,12 +322,23 @@ def encode(obj, to_handle, as_builtin=None):
 
 
 class _Decoder:
-    def __init__(self, data, from_handle):
+    def __init__(self, data, from_handle, budget=None):
         self.data = data
         self.pos = 0
         self.items = 0
         self.from_handle = from_handle
         self.builtin_names = None  # predicate: builtins accepted by name
+        # Bytes the decoded objects may take, estimated from CPython's object sizes (None: no
+        # bound). E decodes with the program's memory limit as budget: a program cannot make E
+        # use more memory than it may use itself.
+        self.budget = budget
+
+    def spend(self, n):
+        if self.budget is not None:
+            self.budget -= n
+            if self.budget < 0:
+                raise ValueError('the value the program sent would take more memory than its '
+                                 'memory limit allows')
 
     def take(self, n):
         if self.pos + n > len(self.data):
@@ -327,16 +347,18 @@ class _Decoder:
         self.pos += n
         return chunk
 
-    def count(self):
+    def count(self, slot_bytes=8):
         (n,) = struct.unpack('<I', self.take(4))
         if n > MAX_ITEMS or n > len(self.data):
             raise ValueError('container of %d elements' % n)
+        self.spend(64 + slot_bytes * n)
         return n
 
     def length(self):  # bytes of a str/bytes/int payload: bounded by the frame itself
         (n,) = struct.unpack('<I', self.take(4))
         if n > len(self.data) - self.pos:
             raise ValueError('truncated message')
+        self.spend(n)
         return n
 
     def value(self, depth=0):
@@ -345,6 +367,7 @@ class _Decoder:
         self.items += 1
         if self.items > MAX_ITEMS:
             raise ValueError('value has more than %d elements' % MAX_ITEMS)
+        self.spend(48)  # the object's header and value, or a small int/float, and its slot
         tag = self.take(1)
         if tag == b'N':
             return None
@@ -366,15 +389,17 @@ class _Decoder:
         if tag == b'b':
             return bytes(self.take(self.length()))
         if tag in (b'l', b't', b'S', b'Z'):
-            items = [self.value(depth + 1) for _ in range(self.count())]
+            if tag in (b'S', b'Z'):
+                self.spend(160)  # a set's small table
+            items = [self.value(depth + 1) for _ in range(self.count(8 if tag in b'lt' else 40))]
             if tag == b'l':
                 return items
             if tag == b't':
                 return tuple(items)
             return set(items) if tag == b'S' else frozenset(items)
-        if tag == b'd':
-            result = {}
-            for _ in range(self.count()):
+        if tag == b'd' or tag == b'O':
+            result = {} if tag == b'd' else collections.OrderedDict()
+            for _ in range(self.count(120 if tag == b'O' else 40)):
                 key = self.value(depth + 1)
                 result[key] = self.value(depth + 1)
             return result
@@ -391,8 +416,8 @@ class _Decoder:
         raise ValueError('unknown tag %r' % tag)
 
 
-def decode(data, from_handle, accept_builtin=None):
-    decoder = _Decoder(data, from_handle)
+def decode(data, from_handle, accept_builtin=None, budget=None):
+    decoder = _Decoder(data, from_handle, budget)
     decoder.builtin_names = accept_builtin
     result = decoder.value()
     if decoder.pos != len(data):

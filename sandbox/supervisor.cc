@@ -119,6 +119,17 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
+constexpr char kScratchMount[] = "/tmp";
+constexpr unsigned long kScratchFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+// tmpfs options bounding the scratch filesystem by an execution's limits: in total no more than
+// the file size limit (plus 1 MiB for directories and E's own directory), and 1024 + 64 per MiB
+// of it inodes (each costs the host about 1 KiB of kernel memory).
+std::string ScratchOptions(const Limits& limits) {
+  return "size=" + std::to_string(limits.file_size_mib + 1) + "m,nr_inodes=" +
+         std::to_string(1024 + 64 * limits.file_size_mib);
+}
+
 ExecResult SandboxFailure(const std::string& detail) {
   ExecResult result;
   result.verdict = Verdict::kSandboxError;
@@ -136,20 +147,29 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
       seccomp_(std::move(seccomp)) {
   seccomp_program_.len = static_cast<unsigned short>(seccomp_.size());
   seccomp_program_.filter = seccomp_.data();
-  char pattern[] = "/tmp/ilf-sandbox-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    throw EnvironmentError(std::string("sandbox: cannot create a scratch base under /tmp: ") +
-                           strerror(errno));
-  }
-  base_dir_ = pattern;
-  chmod(base_dir_.c_str(), 0711);  // children (uid 65534) traverse it to reach their own dir
-  // In the helper's own mount namespace, a tmpfs over the base: creating and removing scratch
-  // directories is cheap, and neither the host nor other helpers can see them.
+  // In the helper's own mount namespace, a tmpfs over /tmp holds the scratch directories:
+  // creating and removing them is cheap, neither the host nor other helpers can see them, and
+  // nothing is left on the host when the helper is killed. Its size and inode count are set
+  // per execution from the execution's limits (BoundScratch).
   if (std::find(namespaces_.active.begin(), namespaces_.active.end(), "mount-ns") !=
       namespaces_.active.end()) {
-    scratch_tmpfs_ = mount("ilf-scratch", base_dir_.c_str(), "tmpfs",
-                           MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1g,mode=0711") == 0;
+    scratch_tmpfs_ = mount("ilf-scratch", kScratchMount, "tmpfs", kScratchFlags,
+                           "size=64m,nr_inodes=4096,mode=0711") == 0;
   }
+  if (scratch_tmpfs_) {
+    base_dir_ = std::string(kScratchMount) + "/ilf-sandbox";
+    if (mkdir(base_dir_.c_str(), 0711) != 0) {
+      throw EnvironmentError("sandbox: cannot create " + base_dir_ + ": " + strerror(errno));
+    }
+  } else {  // no mount namespace (--allow-weaker-sandbox): a directory on the host's /tmp
+    char pattern[] = "/tmp/ilf-sandbox-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) {
+      throw EnvironmentError(std::string("sandbox: cannot create a scratch base under /tmp: ") +
+                             strerror(errno));
+    }
+    base_dir_ = pattern;
+  }
+  chmod(base_dir_.c_str(), 0711);  // children (uid 65534) traverse it to reach their own dir
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
   scratch_ = std::make_unique<Scratch>(base_dir_, landlock_.get(), namespaces_.can_drop_uid,
                                        namespaces_.child_uid, namespaces_.child_gid);
@@ -162,9 +182,12 @@ Supervisor::~Supervisor() {
   evaluator_.reset();
   fork_server_.reset();
   scratch_.reset();
-  if (scratch_tmpfs_) umount2(base_dir_.c_str(), MNT_DETACH);
-  std::error_code ec;
-  std::filesystem::remove_all(base_dir_, ec);
+  if (scratch_tmpfs_) {
+    umount2(kScratchMount, MNT_DETACH);
+  } else {
+    std::error_code ec;
+    std::filesystem::remove_all(base_dir_, ec);
+  }
   if (devnull_ >= 0) close(devnull_);
 }
 
@@ -180,6 +203,10 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   std::string scratch_error = scratch_->Ready();
   if (!scratch_error.empty()) return SandboxFailure(scratch_error);
   const std::string& scratch = scratch_->path();
+  if (scratch_tmpfs_ && mount(nullptr, kScratchMount, nullptr, MS_REMOUNT | kScratchFlags,
+                              ScratchOptions(limits).c_str()) != 0) {
+    return SandboxFailure(std::string("remounting the scratch tmpfs: ") + strerror(errno));
+  }
   struct ScratchCleaner {
     Scratch* scratch;
     ~ScratchCleaner() { scratch->Clean(); }
@@ -241,13 +268,20 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       evaluator_dead = true;
     }
   };
+  // Every line E writes must be a record of this execution: one that does not parse, or names
+  // another execution, is a protocol failure (never skipped: a lost record could turn into PASS).
   auto take_records = [&] {
     std::string& pending = evaluator_->pending();
     size_t line_end;
     while ((line_end = pending.find('\n')) != std::string::npos) {
       nlohmann::json record = nlohmann::json::parse(pending.substr(0, line_end), nullptr, false);
       pending.erase(0, line_end + 1);
-      if (!record.is_object() || record.value("id", uint64_t{0} - 1) != id) continue;
+      if (!record.is_object() || record.value("id", uint64_t{0} - 1) != id) {
+        if (obs.protocol_error.empty()) obs.protocol_error = "unreadable evaluator record";
+        kill_all();
+        evaluator_dead = true;
+        return;
+      }
       std::string kind = record.value("t", "");
       if (kind == "done" || kind == "harness_error") {
         evaluator_done = true;
@@ -281,7 +315,14 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
                      {e_live ? evaluator_->result_fd() : -1, POLLIN, 0},
                      {u.status.reaped ? -1 : u.pidfd, POLLIN, 0},
                      {e_live ? evaluator_->pidfd() : -1, POLLIN, 0}};
-    if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) break;
+    if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) {
+      // Cannot watch any more: U must not run on unobserved.
+      obs.protocol_error = std::string("poll: ") + strerror(errno);
+      kill_all();
+      evaluator_dead = true;
+      u.Reap();
+      break;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       Capture& capture = i == 0 ? out_capture : err_capture;
@@ -291,7 +332,11 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     }
     if (e_live && fds[2].revents != 0) {
       Drain(evaluator_->result_fd(), [&](const char* d, size_t n) {
-        if (evaluator_->pending().size() < kMaxRecordBytes) evaluator_->pending().append(d, n);
+        if (evaluator_->pending().size() < kMaxRecordBytes) {
+          evaluator_->pending().append(d, n);
+        } else if (obs.protocol_error.empty()) {
+          obs.protocol_error = "evaluator record over " + std::to_string(kMaxRecordBytes) + " bytes";
+        }
       });
       take_records();
     }
@@ -315,6 +360,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
                         ": " + strerror(failure.error);
   }
   obs.untrusted = u.status;
+  obs.untrusted_peak_rss_kib = u.usage.ru_maxrss;
   obs.untrusted_cpu_ms = (u.usage.ru_utime.tv_sec + u.usage.ru_stime.tv_sec) * 1000.0 +
                          (u.usage.ru_utime.tv_usec + u.usage.ru_stime.tv_usec) / 1000.0;
   obs.scratch_exceeded = scratch_->Bytes() >= (limits.file_size_mib << 20);

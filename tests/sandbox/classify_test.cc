@@ -106,10 +106,28 @@ TEST(ClassifyTest, FailNamesTheFirstFailingTest) {
   EXPECT_EQ(result.tests[1].status, TestStatus::kFailed);
 }
 
-TEST(ClassifyTest, RelayedMemoryErrorIsAMemoryLimit) {
+// Issue 16 item 8: `raise MemoryError('fake')` chose MEMORY_LIMIT. A MemoryError is a limit
+// only when the helper saw the memory in use (peak RSS at least half the limit).
+TEST(ClassifyTest, MemoryErrorIsALimitOnlyWhenTheHelperSawTheMemory) {
   Observation obs = Base();
-  obs.records = {Record(0, "error", "MemoryError", ""), Record(1, "passed"), kDone};
+  obs.limits.memory_mib = 256;
+  obs.records = {Record(0, "error", "MemoryError", "fake"), Record(1, "passed"), kDone};
+  obs.untrusted_peak_rss_kib = 20 << 10;
+  EXPECT_EQ(Classified(obs), Verdict::kRuntimeError);
+  obs.records = {{{"t", "program_raised"}, {"type", "MemoryError"}, {"msg", "fake"}}, kDone};
+  EXPECT_EQ(Classified(obs), Verdict::kRuntimeError);
+  obs.untrusted_peak_rss_kib = 200 << 10;
   EXPECT_EQ(Classified(obs), Verdict::kMemoryLimit);
+}
+
+// Issue 16 item 5: a record the helper cannot read is a failure of the execution, not skipped.
+TEST(ClassifyTest, ProtocolFailureIsNeverAPass) {
+  Observation obs = Base();
+  obs.test_count = 0;
+  obs.records = {kDone};
+  EXPECT_EQ(Classified(obs), Verdict::kPass);
+  obs.protocol_error = "unreadable evaluator record";
+  EXPECT_EQ(Classified(obs), Verdict::kSandboxError);
 }
 
 TEST(ClassifyTest, CompileErrorAndHarnessError) {

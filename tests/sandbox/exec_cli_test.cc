@@ -34,6 +34,39 @@ TEST(ExecCliTest, AssertsOfTheTestFileAreTheTests) {
   EXPECT_EQ(result["tests"][2]["status"], "passed");
 }
 
+// Issue 16 item 2: the entry point was the first name the tests call that the program defines,
+// so `def all(xs): return True` replaced the builtin for the tests and a wrong program passed.
+TEST(ExecCliTest, EntryPointNeverComesFromTheProgram) {
+  ScratchDir dir;
+  std::string program = dir.Write("p.py",
+                                  "def all(xs):\n    return True\n"
+                                  "def set(*a):\n    return 0\n"
+                                  "def add(a, b):\n    return 0\n");
+  std::string tests = dir.Write("t.py",
+                                "assert all([add(1, 2) == 3])\n"
+                                "assert set([add(1, 2)]) == set([3])\n");
+  int code = -1;
+  nlohmann::json result = RunExec(program + " --tests " + tests, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(result["verdict"], "FAIL") << result;
+  // Named on the command line, the program's function is what the tests call (MBPP 126: `sum`).
+  std::string sum = dir.Write("s.py", "def sum(a, b):\n    return a + b\n");
+  std::string sum_tests = dir.Write("st.py", "assert sum(2, 3) == 5\n");
+  result = RunExec(sum + " --tests " + sum_tests + " --entry-point sum", &code);
+  EXPECT_EQ(result["verdict"], "PASS") << result;
+}
+
+// Issue 16 item 5: a test file whose statements run no test (`check(add)` at top level) passed
+// with "all 0 tests passed".
+TEST(ExecCliTest, TestFileWithoutTestsIsAnInputError) {
+  ScratchDir dir;
+  std::string program = dir.Write("p.py", "def add(a, b):\n    return 0\n");
+  std::string tests = dir.Write("t.py", "def check(f):\n    assert f(1, 2) == 3\ncheck(add)\n");
+  int code = -1;
+  RunExec(program + " --tests " + tests, &code);
+  EXPECT_EQ(code, 2);
+}
+
 TEST(ExecCliTest, LimitsFromFlags) {
   ScratchDir dir;
   std::string program = dir.Write("p.py", "while True:\n    pass\n");
