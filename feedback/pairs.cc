@@ -21,6 +21,13 @@ std::string RefinementTarget(const FeedbackRecord& record, const std::string& in
   if (refinement.compare(0, initial_prompt.size(), initial_prompt) == 0) {
     return refinement.substr(initial_prompt.size());
   }
+  // The file's own prompt, where it differs from the suite's (the paper's tasks 260 and 679 carry
+  // mis-decoded quotes in theirs).
+  if (record.provenance.contains("prompt") && record.provenance["prompt"].is_string()) {
+    const std::string& own = record.provenance["prompt"].get_ref<const std::string&>();
+    if (!own.empty() && refinement.compare(0, own.size(), own) == 0)
+      return refinement.substr(own.size());
+  }
   if (record.provenance.contains("completion") && record.provenance["completion"].is_string()) {
     return record.provenance["completion"].get<std::string>();
   }

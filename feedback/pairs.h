@@ -5,10 +5,11 @@
 //     prompt = OLD CODE:\n{program}\n\nFEEDBACK:\n{feedback}\n\nREFINEMENT:\n{initial prompt}
 //   policy (π_θ): prompt = {initial prompt}
 // and in both the target is the human refinement after the initial prompt. The initial prompt is
-// the suite's prompt of the task (tasks::BuildPrompt; Chen et al.'s for MBPP). When the
-// refinement does not start with it (the annotator also edited the prompt region: 12 of the
+// the suite's prompt of the task (tasks::BuildPrompt; Chen et al.'s for MBPP). The target is the
+// refinement after that prompt, or after the file's own prompt (provenance "prompt") where the two
+// differ; when it starts with neither (the annotator also edited the prompt region: 12 of the
 // paper's 195), the target is the refinement's body as the file gives it (surge `completion`), and
-// a record with neither throws ilf::Error naming it. Pure functions.
+// a record with none of these throws ilf::Error naming it. Pure functions.
 #pragma once
 
 #include <string>

@@ -68,21 +68,26 @@ bool IsFloatLiteral(std::string s) {
 
 }  // namespace
 
-std::string ApproximateFloatEquality(const std::string& test) {
+std::optional<EqualityAssert> ParseEqualityAssert(const std::string& test) {
   std::string body = Strip(test);
   if (body.compare(0, 6, "assert") != 0 || body.size() < 7 || !std::isspace(static_cast<unsigned char>(body[6]))) {
-    return test;
+    return std::nullopt;
   }
   body = body.substr(6);
   std::vector<size_t> commas = TopLevel(body, ",");
   std::string condition = commas.empty() ? body : body.substr(0, commas.front());
-  std::string message = commas.empty() ? "" : body.substr(commas.front());
   std::vector<size_t> equals = TopLevel(condition, "==");
-  if (equals.size() != 1) return test;
-  std::string left = condition.substr(0, equals[0]);
-  std::string right = condition.substr(equals[0] + 2);
-  if (!IsFloatLiteral(right) || Strip(left).empty()) return test;
-  return "assert " + Strip(left) + " == _ilf_approx(" + Strip(right) + ")" + message;
+  if (equals.size() != 1) return std::nullopt;
+  EqualityAssert parts{Strip(condition.substr(0, equals[0])), Strip(condition.substr(equals[0] + 2)),
+                       commas.empty() ? "" : body.substr(commas.front())};
+  if (parts.left.empty() || parts.right.empty()) return std::nullopt;
+  return parts;
+}
+
+std::string ApproximateFloatEquality(const std::string& test) {
+  std::optional<EqualityAssert> parts = ParseEqualityAssert(test);
+  if (!parts || !IsFloatLiteral(parts->right)) return test;
+  return "assert " + parts->left + " == _ilf_approx(" + parts->right + ")" + parts->message;
 }
 
 const std::string& ApproxDefinition() {

@@ -6,11 +6,21 @@
 // byte for byte. Pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "tasks/task.h"
 
 namespace ilf::tasks {
+
+// The parts of `assert LEFT == RIGHT[, MESSAGE]` (one top-level `==`, outside strings and
+// brackets), stripped; nullopt for any other test. `message` keeps its leading comma ("" if none).
+struct EqualityAssert {
+  std::string left;
+  std::string right;
+  std::string message;
+};
+std::optional<EqualityAssert> ParseEqualityAssert(const std::string& test);
 
 // The rewritten test, or `test` unchanged when it is not `assert EXPR == FLOAT_LITERAL[, message]`.
 std::string ApproximateFloatEquality(const std::string& test);

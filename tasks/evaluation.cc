@@ -112,6 +112,7 @@ Json SampleResult::ToJson() const {
   record["task_id"] = sample->task->task_id;
   record["sample_id"] = sample->sample_id;
   record["passed"] = exec.verdict == sandbox::Verdict::kPass;
+  record["program"] = program;  // what ran, so feedback (feedback/) can quote it
   if (sample->task->base_test_count < sample->task->tests.size()) record["base_passed"] = base_passed;
   return record;
 }
@@ -128,6 +129,7 @@ std::vector<SampleResult> EvaluateSamples(sandbox::Sandbox& sandbox, const Suite
     std::string text = options.extract_code ? code::ExtractCode(sample.text, {sample.task->entry_point, false})
                                             : sample.text;
     std::string program = ProgramOf(selection.suite, *sample.task, text, options.program_mode);
+    results[i].program = program;
     code::SyntaxCheck syntax = code::CheckSyntax(program);
     if (!syntax.ok) {
       results[i].exec.verdict = sandbox::Verdict::kCompileError;

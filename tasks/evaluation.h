@@ -54,6 +54,7 @@ sandbox::ExecRequest RequestFor(const Suite& suite, const Task& task, std::strin
 struct SampleResult {
   const Sample* sample = nullptr;
   sandbox::ExecResult exec;
+  std::string program;       // the program that ran (after extraction and the prompt rule)
   bool base_passed = false;  // every base test passed (EvalPlus: the original tests)
   Json ToJson() const;       // one line of results.jsonl
 };

@@ -1,0 +1,256 @@
+#include "feedback/model_source.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "feedback/human_file.h"
+#include "src/core/error.h"
+#include "src/core/log.h"
+#include "src/core/paths.h"
+
+namespace ilf::feedback {
+namespace {
+
+const char kInstruction[] =
+    "Below is a Python programming task and an incorrect program written for it, followed by "
+    "feedback from an expert reviewer that explains what is wrong with the program and how to fix "
+    "it, in plain words.\n\n";
+
+// Where a model's feedback ends: the next section of the prompt format, or code.
+const char* const kEndMarkers[] = {"TASK:", "INCORRECT PROGRAM:", "FAILING TESTS:", "FEEDBACK:",
+                                   "```",   "<|endoftext|>",      "<|im_end|>"};
+
+std::string Trim(const std::string& s) {
+  size_t begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
+std::string Section(const std::string& task_text, const std::string& program,
+                    const std::string& failures) {
+  std::string out =
+      "TASK:\n" + Trim(task_text) + "\n\nINCORRECT PROGRAM:\n" + Trim(program) + "\n\n";
+  if (!failures.empty()) out += "FAILING TESTS:\n" + failures + "\n";
+  return out + "FEEDBACK:\n";
+}
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t Hash(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+std::string ModelFeedbackPrompt(const std::string& task_text, const std::string& program,
+                                const std::string& failures, const std::vector<Shot>& shots) {
+  std::string prompt = kInstruction;
+  for (const Shot& shot : shots) {
+    prompt += Section(shot.task_text, shot.program, "") + Trim(shot.feedback) + "\n\n";
+  }
+  return prompt + Section(task_text, program, failures);
+}
+
+std::string FailingTestsOf(const tasks::Task& task, const JsonlRecord& result) {
+  if (!result.Has("tests") || !result.value["tests"].is_array()) return "";
+  std::string out;
+  int shown = 0;
+  const Json& tests = result.value["tests"];
+  for (size_t i = 0; i < tests.size() && i < task.tests.size() && shown < 3; ++i) {
+    std::string status = tests[i].value("status", "");
+    if (status != "failed" && status != "error") continue;
+    std::string message = tests[i].value("message", "");
+    std::string type = tests[i].value("exception_type", "");
+    out += Trim(task.tests[i]);
+    if (status == "error")
+      out += "  # raised " + type + (message.empty() ? "" : ": " + message.substr(0, 200));
+    out += "\n";
+    ++shown;
+  }
+  if (shown == 0 && result.Has("detail") && result.value["detail"].is_string()) {
+    out = result.value["detail"].get<std::string>().substr(0, 300) + "\n";
+  }
+  return out;
+}
+
+std::string CleanModelFeedback(const std::string& raw, const std::string& program) {
+  std::string text = raw;
+  for (const char* marker : kEndMarkers) {
+    size_t at = text.find(marker);
+    if (at != std::string::npos) text.resize(at);
+  }
+  std::set<std::string> program_lines;
+  std::istringstream program_in(program);
+  for (std::string line; std::getline(program_in, line);) {
+    if (Trim(line).size() >= 8) program_lines.insert(Trim(line));
+  }
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (program_lines.count(Trim(line))) continue;  // an echoed line of the program
+    out += line + "\n";
+  }
+  return Trim(out);
+}
+
+std::vector<Shot> ChooseShots(const std::vector<FeedbackRecord>& pool, const tasks::Suite& suite,
+                              const std::string& task_id, int64_t count, uint64_t seed) {
+  std::vector<std::pair<uint64_t, const FeedbackRecord*>> candidates;
+  const tasks::Task* own = suite.Find(task_id);
+  for (const FeedbackRecord& record : pool) {
+    const tasks::Task* task = suite.Find(record.task_id);
+    if (task == nullptr || task == own || !record.ok()) continue;
+    candidates.push_back({Mix(seed ^ Hash(task_id) ^ Mix(Hash(record.feedback_id))), &record});
+  }
+  std::sort(candidates.begin(), candidates.end());
+  std::vector<Shot> shots;
+  std::set<const tasks::Task*> used;  // two shots never share a task
+  for (const auto& [key, record] : candidates) {
+    if (static_cast<int64_t>(shots.size()) >= count) break;
+    const tasks::Task* task = suite.Find(record->task_id);
+    if (!used.insert(task).second) continue;
+    shots.push_back({task->text, record->program, record->feedback});
+  }
+  return shots;
+}
+
+ModelSource::ModelSource(lm::LanguageModel& model, const lm::Tokenizer& tokenizer,
+                         const tasks::Suite& suite, std::vector<FeedbackRecord> shot_pool,
+                         ModelSourceOptions options)
+    : model_(model),
+      tokenizer_(tokenizer),
+      suite_(suite),
+      shot_pool_(std::move(shot_pool)),
+      options_(options) {
+  if (options_.shots < 0 || options_.shots > 2) {
+    throw Error("--shots: 0, 1 or 2 examples, got " + std::to_string(options_.shots));
+  }
+}
+
+std::vector<FeedbackRecord> ModelSource::Run(const std::vector<FeedbackItem>& items) {
+  std::vector<std::vector<int64_t>> prompts;
+  std::vector<std::string> prompt_hashes;
+  std::vector<size_t> shots_used;
+  bool chat = false;
+  if (options_.chat) {
+    try {
+      tokenizer_.ApplyChatTemplate({{"user", "x"}}, true);
+      chat = true;
+    } catch (const Error&) {
+      chat = false;  // a base model: the plain prompt
+    }
+  }
+  for (const FeedbackItem& item : items) {
+    std::vector<Shot> shots =
+        ChooseShots(shot_pool_, suite_, item.task->task_id, options_.shots, options_.seed);
+    std::string failures =
+        options_.show_tests && item.result ? FailingTestsOf(*item.task, *item.result) : "";
+    std::string text = ModelFeedbackPrompt(item.task->text, item.program, failures, shots);
+    if (chat) text = tokenizer_.ApplyChatTemplate({{"user", text}}, true);
+    // Program text is untrusted: special-token spellings in it are plain text.
+    std::vector<int32_t> ids = tokenizer_.Encode(text, /*allow_special=*/chat ? true : false);
+    prompts.emplace_back(ids.begin(), ids.end());
+    prompt_hashes.push_back(HashJson(text));
+    shots_used.push_back(shots.size());
+  }
+  lm::GenerateOptions generate;
+  generate.n = 1;
+  generate.temperature = options_.temperature;
+  generate.max_new_tokens = options_.max_new_tokens;
+  generate.seed = options_.seed;
+  generate.max_batch_rows = options_.batch_rows;
+  std::vector<lm::Sample> samples =
+      items.empty() ? std::vector<lm::Sample>{} : model_.Generate(prompts, generate);
+  std::vector<FeedbackRecord> records;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const lm::Sample& sample = samples[i];
+    std::vector<int32_t> ids;
+    for (int64_t id : sample.completion_ids) {
+      if (tokenizer_.HasId(static_cast<int32_t>(id))) ids.push_back(static_cast<int32_t>(id));
+    }
+    std::string raw = tokenizer_.Decode(ids, /*skip_special=*/true);
+    FeedbackRecord record;
+    record.task_id = items[i].task->task_id;
+    record.sample_id = items[i].sample_id;
+    record.feedback_id = DefaultFeedbackId("model", record.task_id, record.sample_id);
+    record.program = items[i].program;
+    record.source = "model";
+    record.annotator = options_.annotator;
+    record.provenance = {{"prompt_hash", prompt_hashes[i]},
+                         {"shots", shots_used[i]},
+                         {"seed", options_.seed},
+                         {"temperature", options_.temperature},
+                         {"chat", chat},
+                         {"show_tests", options_.show_tests},
+                         {"finish_reason", sample.finish_reason}};
+    record.feedback = CleanModelFeedback(raw, items[i].program);
+    if (record.feedback.empty()) {
+      record.error = "the model's output was empty after cleaning (raw output: " +
+                     Json(raw.substr(0, 200)).dump() + ")";
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+namespace {
+
+// Owns what a ModelSource borrows.
+class LoadedModelSource : public FeedbackSource {
+ public:
+  LoadedModelSource(std::unique_ptr<lm::LanguageModel> model, lm::Tokenizer tokenizer,
+                    const tasks::Suite& suite, std::vector<FeedbackRecord> pool,
+                    ModelSourceOptions options)
+      : model_(std::move(model)),
+        tokenizer_(std::move(tokenizer)),
+        source_(*model_, tokenizer_, suite, std::move(pool), options) {}
+  std::vector<FeedbackRecord> Run(const std::vector<FeedbackItem>& items) override {
+    return source_.Run(items);
+  }
+
+ private:
+  std::unique_ptr<lm::LanguageModel> model_;
+  lm::Tokenizer tokenizer_;
+  ModelSource source_;
+};
+
+}  // namespace
+
+std::unique_ptr<FeedbackSource> MakeModelSource(const std::string& model_dir,
+                                                const tasks::Suite& suite,
+                                                const FeedbackOptions& options) {
+  std::vector<FeedbackRecord> pool;
+  if (options.shots > 0) {
+    std::string shots_path = options.shots_path;
+    if (shots_path.empty()) shots_path = DataDir() + "/ilf-code/surge_annotations.jsonl";
+    pool = ReadHumanFeedback(shots_path);
+  }
+  lm::LoadOptions load;
+  load.device = options.device;
+  load.dtype = options.dtype;
+  load.threads = options.threads;
+  std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
+  lm::Tokenizer tokenizer =
+      lm::Tokenizer::Load(options.tokenizer_dir.empty() ? model_dir : options.tokenizer_dir);
+  ModelSourceOptions source;
+  source.shots = options.shots;
+  source.show_tests = options.show_tests;
+  source.chat = options.chat;
+  source.temperature = options.temperature;
+  source.max_new_tokens = options.max_new_tokens;
+  source.batch_rows = options.batch_rows;
+  source.seed = options.seed;
+  source.annotator = model_dir;
+  return std::make_unique<LoadedModelSource>(std::move(model), std::move(tokenizer), suite,
+                                             std::move(pool), source);
+}
+
+}  // namespace ilf::feedback
