@@ -6,6 +6,7 @@
 // half-written is ever left under the final name. Not thread-safe; copying is deleted.
 #pragma once
 
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -34,7 +35,16 @@ class AtomicFile {
 // Writes `bytes` to `path` atomically (creating parent directories).
 void WriteFileAtomically(const std::string& path, std::string_view bytes);
 
-// Reads a whole file; a name ending in ".gz" is decompressed. Throws ilf::Error naming the path.
+// Longest file name (one path component) Linux filesystems take.
+inline constexpr size_t kNameMax = 255;
+
+// The temporary beside `path` that AtomicFile writes: "<path>.tmp-<pid>-<n>", with the file name
+// shortened so that it stays within kNameMax bytes (the directory part is kept whole).
+std::string TempPathFor(const std::string& path, long pid, int n);
+
+// Reads a whole file; a name ending in ".gz" is decompressed. Throws ilf::Error naming the path,
+// also for a compressed stream that ends early (a truncated download reads as an error, not as
+// fewer records).
 std::string ReadFile(const std::string& path);
 
 }  // namespace ilf

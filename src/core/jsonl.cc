@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 
 #include "src/core/error.h"
 
@@ -28,6 +29,10 @@ int64_t JsonlRecord::Int(const std::string& key) const {
   if (!field.is_number_integer()) {
     throw Error(Where() + ": field '" + key + "' must be an integer, got " + field.type_name());
   }
+  if (field.is_number_unsigned() &&
+      field.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    throw Error(Where() + ": field '" + key + "' out of range: " + field.dump());
+  }
   return field.get<int64_t>();
 }
 
@@ -50,16 +55,7 @@ std::vector<JsonlRecord> ParseJsonl(const std::string& text, const std::string& 
     std::string_view row(text.data() + start, end - start);
     start = end + 1;
     if (row.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    JsonlRecord record{file, line, Json()};
-    try {
-      record.value = Json::parse(row);
-    } catch (const Json::parse_error& e) {
-      std::string message = e.what();
-      // nlohmann's text starts with "[json.exception.parse_error.101] parse error at line 1, column N: …"
-      size_t pos = message.find("column");
-      throw Error(record.Where() + ": not valid JSON (" +
-                  (pos == std::string::npos ? message : message.substr(pos)) + ")");
-    }
+    JsonlRecord record{file, line, ParseJson(row, file + ":" + std::to_string(line))};
     if (!record.value.is_object()) {
       throw Error(record.Where() + ": expected a JSON object, got " + record.value.type_name());
     }
@@ -69,6 +65,24 @@ std::vector<JsonlRecord> ParseJsonl(const std::string& text, const std::string& 
 }
 
 std::vector<JsonlRecord> ReadJsonl(const std::string& path) { return ParseJsonl(ReadFile(path), path); }
+
+ArtifactHeader ParseArtifactHeader(const JsonlRecord& record) {
+  const Json& h = record.Field("ilf_header");
+  if (!h.is_object()) {
+    throw Error(record.Where() + ": 'ilf_header' must be an object, got " + h.type_name());
+  }
+  JsonlRecord fields{record.file, record.line, h};
+  ArtifactHeader header;
+  header.schema = fields.String("schema");
+  int64_t version = fields.Int("version");  // a huge unsigned value is not an integer here
+  if (version < 1 || version > std::numeric_limits<int>::max()) {
+    throw Error(record.Where() + ": 'ilf_header' version " + h["version"].dump() +
+                " out of range (a positive integer)");
+  }
+  header.version = static_cast<int>(version);
+  header.config_hash = fields.Has("config_hash") ? fields.String("config_hash") : "";
+  return header;
+}
 
 Json ArtifactHeader::ToJson() const {
   return Json{{"ilf_header", {{"schema", schema}, {"version", version}, {"config_hash", config_hash}}}};
@@ -80,11 +94,7 @@ std::vector<JsonlRecord> ReadArtifact(const std::string& path, const std::string
   std::vector<JsonlRecord> records = ReadJsonl(path);
   if (!records.empty() && records.front().value.contains("ilf_header")) {
     const JsonlRecord& first = records.front();
-    const Json& h = first.value["ilf_header"];
-    ArtifactHeader header;
-    header.schema = h.value("schema", "");
-    header.version = h.value("version", 0);
-    header.config_hash = h.value("config_hash", "");
+    ArtifactHeader header = ParseArtifactHeader(first);
     if (header.schema != schema) {
       throw Error(first.Where() + ": this is a '" + header.schema + "' file, expected '" + schema +
                   "' (hint: check which file you passed)");

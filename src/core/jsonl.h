@@ -14,10 +14,9 @@
 #include <vector>
 
 #include "src/core/atomic_file.h"
+#include "src/core/json_parse.h"
 
 namespace ilf {
-
-using Json = nlohmann::json;
 
 struct JsonlRecord {
   std::string file;  // path the record came from
@@ -34,7 +33,8 @@ struct JsonlRecord {
   bool Has(const std::string& key) const { return value.contains(key) && !value[key].is_null(); }
 };
 
-// Parses JSONL text (blank lines skipped; each line must be a JSON object). `file` names it in errors.
+// Parses JSONL text (blank lines skipped; each line must be a JSON object, parsed with ParseJson so
+// its nesting is bounded). `file` names it in errors.
 std::vector<JsonlRecord> ParseJsonl(const std::string& text, const std::string& file);
 // Reads a JSONL file (".gz" decompressed). Throws ilf::Error "file:line: …" on the first bad line.
 std::vector<JsonlRecord> ReadJsonl(const std::string& path);
@@ -45,6 +45,10 @@ struct ArtifactHeader {
   std::string config_hash;  // hash of the config that produced it ("" when none)
   Json ToJson() const;
 };
+
+// The header of `record` (which has an "ilf_header" field): "schema" a string, "version" an integer
+// in [1, INT_MAX], optional "config_hash" a string. Throws ilf::Error naming file:line otherwise.
+ArtifactHeader ParseArtifactHeader(const JsonlRecord& record);
 
 // Reads a JSONL artifact. A leading header record is checked against (schema, version) and removed;
 // with `header_required` a file without one is refused. `header_out` receives the header if present.
