@@ -81,6 +81,9 @@ int RunEval(int argc, char** argv) {
   app.add_flag("--allow-weaker-sandbox", allow_weaker,
                "run even if an essential isolation layer is missing (recorded in summary.json)");
   app.add_flag("--per-task", per_task, "also print each task's verdicts");
+  bool exclude_sandbox_errors = false;
+  app.add_flag("--exclude-sandbox-errors", exclude_sandbox_errors,
+               "leave SANDBOX_ERROR samples out of pass@k (default: they count as failures)");
   app.add_flag("--json", json, "print summary.json to stdout instead of the table");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   if (reference == !samples_path.empty()) throw Error("give exactly one of --samples FILE and --reference");
@@ -92,6 +95,7 @@ int RunEval(int argc, char** argv) {
                          : mode == "prompt+completion" ? tasks::ProgramMode::kPromptPlusCompletion
                                                        : tasks::ProgramMode::kAuto;
   options.extract_code = !no_extract;
+  options.exclude_sandbox_errors = exclude_sandbox_errors;
   if (time_limit_ms > 0) options.time_limit_ms = time_limit_ms;
   if (memory_limit_mib > 0) options.memory_limit_mib = memory_limit_mib;
   if (out_dir.empty()) out_dir = DefaultOutDir(samples_path, suite_spec);
@@ -127,7 +131,8 @@ int RunEval(int argc, char** argv) {
   summary["samples_file"] = reference ? "reference" : samples_path;
   summary["isolation"] = sandbox.isolation().ToJson();
   Json config{{"suite", suite_spec}, {"samples", summary["samples_file"]}, {"k", options.ks}, {"field", field},
-              {"program", mode}, {"extract", !no_extract}, {"time_limit_ms", time_limit_ms}, {"memory_limit_mib", memory_limit_mib}};
+              {"program", mode}, {"extract", !no_extract}, {"time_limit_ms", time_limit_ms}, {"memory_limit_mib", memory_limit_mib},
+              {"exclude_sandbox_errors", exclude_sandbox_errors}};
   summary["config"] = config;
   std::string hash = HashJson(config);
   // Both files are written to temporaries first; neither appears unless both are complete.

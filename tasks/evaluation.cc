@@ -160,12 +160,14 @@ Json Summarize(const SuiteSelection& selection, const std::vector<SampleResult>&
   std::map<const Task*, TaskCounts> plus, base;
   std::map<std::string, int64_t> verdicts;
   int64_t sandbox_errors = 0;
+  Json errors_per_task = Json::object();
   for (const SampleResult& r : results) {
     verdicts[std::string(sandbox::VerdictName(r.exec.verdict))]++;
     const Task* task = r.sample->task;
-    if (r.exec.verdict == sandbox::Verdict::kSandboxError) {  // ours: never a task failure
+    if (r.exec.verdict == sandbox::Verdict::kSandboxError) {
       ++sandbox_errors;
-      continue;
+      errors_per_task[task->task_id] = errors_per_task.value(task->task_id, 0) + 1;
+      if (options.exclude_sandbox_errors) continue;  // else a failed sample, like any other
     }
     plus[task].n++;
     plus[task].c += r.exec.verdict == sandbox::Verdict::kPass;
@@ -193,6 +195,8 @@ Json Summarize(const SuiteSelection& selection, const std::vector<SampleResult>&
   summary["pass_at_k_notes"] = notes;
   summary["verdicts"] = verdicts;
   summary["sandbox_errors"] = sandbox_errors;
+  summary["sandbox_errors_per_task"] = errors_per_task;
+  summary["sandbox_errors_excluded"] = options.exclude_sandbox_errors;
   Json per_split = Json::object();
   for (const Split& split : selection.suite.splits) {
     std::vector<TaskCounts> counts = counts_of(plus, &split);
@@ -224,8 +228,13 @@ std::string FormatSummary(const Json& summary) {
   out += "\n";
   for (auto& [key, note] : summary["pass_at_k_notes"].items()) out += "  " + key + ": " + note.get<std::string>() + "\n";
   if (summary["sandbox_errors"].get<int64_t>() > 0) {
-    out += fmt::format("  warning: {} sandbox errors (ours, excluded from pass@k)\n",
-                       summary["sandbox_errors"].get<int64_t>());
+    bool excluded = summary.value("sandbox_errors_excluded", false);
+    out += fmt::format("  warning: {} sandbox errors ({}):", summary["sandbox_errors"].get<int64_t>(),
+                       excluded ? "left out of pass@k" : "counted as failures in pass@k");
+    for (auto& [task_id, count] : summary["sandbox_errors_per_task"].items()) {
+      out += fmt::format(" {} ({})", task_id, count.get<int64_t>());
+    }
+    out += "\n";
   }
   return out;
 }

@@ -30,6 +30,9 @@ struct EvalOptions {
   bool extract_code = true;                     // take the program out of Markdown fences / [BEGIN]…[DONE]
   std::optional<int64_t> time_limit_ms;         // overrides the suite's wall/CPU limit per sample
   std::optional<int64_t> memory_limit_mib;      // overrides the suite's memory limit
+  bool exclude_sandbox_errors = false;          // leave SANDBOX_ERROR samples out of pass@k
+                                                // (default: they count as failures, so an
+                                                // error can never raise a pass@k)
 };
 
 struct Sample {
@@ -63,7 +66,8 @@ struct SampleResult {
 std::vector<SampleResult> EvaluateSamples(sandbox::Sandbox& sandbox, const SuiteSelection& selection,
                                           const std::vector<Sample>& samples, const EvalOptions& options);
 
-// summary.json: pass@k (and base pass@k when the suite has plus tests), verdict counts, per split.
+// summary.json: pass@k (and base pass@k when the suite has plus tests), verdict counts, per split,
+// and the SANDBOX_ERROR samples per task (counted as failures unless exclude_sandbox_errors).
 Json Summarize(const SuiteSelection& selection, const std::vector<SampleResult>& results,
                const EvalOptions& options);
 

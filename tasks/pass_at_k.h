@@ -14,7 +14,7 @@ namespace ilf::tasks {
 double PassAtK(int64_t n, int64_t c, int64_t k);
 
 struct TaskCounts {
-  int64_t n = 0;  // samples of the task (sandbox errors excluded)
+  int64_t n = 0;  // samples of the task
   int64_t c = 0;  // of which correct
 };
 
