@@ -92,6 +92,9 @@ int Main(int argc, char** argv) {
   close(devnull);
   signal(SIGPIPE, SIG_IGN);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // die with the ilf process
+  // Its own session: a terminal's Ctrl-C (SIGINT to the foreground process group) reaches `ilf`,
+  // which stops its helpers itself; it must not kill them behind its back.
+  setsid();
 
   IsolationReport report;
   NamespaceSetup namespaces = SetUpNamespaces();

@@ -6,9 +6,14 @@
 
 #include <boost/process.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <condition_variable>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +21,7 @@
 #include "sandbox/protocol.h"
 #include "sandbox/sandbox.h"
 #include "src/core/error.h"
+#include "src/core/interrupt.h"
 #include "src/core/log.h"
 
 namespace bp = boost::process;
@@ -77,11 +83,29 @@ class Helper {
   Helper(const Helper&) = delete;
   Helper& operator=(const Helper&) = delete;
 
-  // The next frame, or nullopt when the helper died, broke framing or stayed silent `timeout_ms`.
-  std::optional<std::string> Read(int64_t timeout_ms) {
-    pollfd fd = {from_, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(timeout_ms)) <= 0) return std::nullopt;
-    return ReadFrame(from_);
+  // The next frame, or nullopt when the helper died, broke framing, stayed silent `timeout_ms`,
+  // or (*interrupted set) the user interrupted ilf.
+  std::optional<std::string> Read(int64_t timeout_ms, bool* interrupted = nullptr) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      if (InterruptRequested()) {
+        if (interrupted != nullptr) *interrupted = true;
+        return std::nullopt;
+      }
+      int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
+                         .count();
+      if (left <= 0) return std::nullopt;
+      pollfd fds[2] = {{from_, POLLIN, 0}, {InterruptFd(), POLLIN, 0}};
+      int ready = poll(fds, 2, static_cast<int>(std::min<int64_t>(left, INT_MAX)));
+      if (ready < 0 && errno == EINTR) continue;  // a signal, not a dead helper
+      if (ready < 0) return std::nullopt;
+      if (fds[0].revents != 0) return ReadFrame(from_);
+    }
+  }
+  // Kills the helper now (its untrusted process, evaluator and fork server die with it).
+  void Kill() {
+    if (child_.valid()) kill(child_.id(), SIGKILL);
   }
   bool Write(const std::string& payload) { return WriteFrame(to_, payload); }
 
@@ -91,9 +115,66 @@ class Helper {
   int from_ = -1;
 };
 
+// Runs every helper start on one thread that lives as long as the pool: a helper's parent-death
+// signal (PR_SET_PDEATHSIG) fires when the *thread* that started it exits, so a helper restarted
+// from a RunAll worker thread was killed as soon as that worker finished.
+class Spawner {
+ public:
+  Spawner() : thread_([this] { Loop(); }) {}
+  ~Spawner() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+
+  // Runs `start` on the spawner thread and returns its result (or rethrows its exception).
+  std::unique_ptr<Helper> Call(const std::function<std::unique_ptr<Helper>()>& start) {
+    std::promise<std::unique_ptr<Helper>> promise;
+    std::future<std::unique_ptr<Helper>> future = promise.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.push_back([&] {
+        try {
+          promise.set_value(start());
+        } catch (...) {
+          promise.set_exception(std::current_exception());
+        }
+      });
+    }
+    wake_.notify_all();
+    return future.get();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return done_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // done
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
 }  // namespace
 
 struct Sandbox::Impl {
+  Spawner spawner;  // first: destroyed last, after every helper it started
   SandboxOptions options;
   std::string helper_path;
   IsolationReport isolation;
@@ -105,22 +186,31 @@ struct Sandbox::Impl {
 
   // Starts a helper and reads its hello frame. Throws ilf::Error when it refuses.
   std::unique_ptr<Helper> Start(IsolationReport* report) {
-    auto helper = std::make_unique<Helper>(helper_path, options);
+    auto helper = spawner.Call([&] { return std::make_unique<Helper>(helper_path, options); });
     std::optional<std::string> hello = helper->Read(60000);
     if (!hello) {
       throw EnvironmentError("the sandbox helper '" + helper_path +
                              "' exited before saying hello (see its messages above)");
     }
     nlohmann::json json = nlohmann::json::parse(*hello, nullptr, false);
-    if (json.contains("error")) {
-      throw EnvironmentError("sandbox: " + json["error"].get<std::string>());
+    if (!json.is_object()) {
+      throw EnvironmentError("the sandbox helper '" + helper_path + "' sent a malformed hello");
     }
-    startup_cpu_us += static_cast<int64_t>(json.value("startup_cpu_ms", 0.0) * 1000);
-    if (report != nullptr && json.contains("isolation")) {
-      const nlohmann::json& iso = json["isolation"];
-      report->active = iso.value("active", std::vector<std::string>{});
-      report->missing = iso.value("missing", std::vector<std::string>{});
-      report->weaker = iso.value("weaker", false);
+    if (json.contains("error")) {
+      const nlohmann::json& error = json["error"];
+      throw EnvironmentError("sandbox: " + (error.is_string() ? error.get<std::string>() : error.dump()));
+    }
+    const nlohmann::json& cpu = json["startup_cpu_ms"];
+    startup_cpu_us += static_cast<int64_t>((cpu.is_number() ? cpu.get<double>() : 0.0) * 1000);
+    if (report != nullptr && json.contains("isolation") && json["isolation"].is_object()) {
+      try {
+        const nlohmann::json& iso = json["isolation"];
+        report->active = iso.value("active", std::vector<std::string>{});
+        report->missing = iso.value("missing", std::vector<std::string>{});
+        report->weaker = iso.value("weaker", false);
+      } catch (const nlohmann::json::exception& e) {
+        throw EnvironmentError(std::string("the sandbox helper sent a malformed hello: ") + e.what());
+      }
     }
     return helper;
   }
@@ -148,6 +238,12 @@ Sandbox::Sandbox(const SandboxOptions& options) : impl_(std::make_unique<Impl>()
 Sandbox::~Sandbox() = default;
 
 ExecResult Sandbox::Run(const ExecRequest& request) {
+  ExecResult result = RunOne(request);
+  ThrowIfInterrupted();
+  return result;
+}
+
+ExecResult Sandbox::RunOne(const ExecRequest& request) {
   std::unique_ptr<Helper> helper;
   {
     std::unique_lock<std::mutex> lock(impl_->mutex);
@@ -162,12 +258,22 @@ ExecResult Sandbox::Run(const ExecRequest& request) {
   }
   ExecResult result;
   std::optional<std::string> reply;
+  bool interrupted = false;
   if (helper->Write(
           RequestToJson(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
-    reply = helper->Read(request.limits.wall_time_ms + kHelperSlackMs);
+    // Saturating: a huge wall limit must not wrap around into "wait forever" or "no wait".
+    int64_t wait_ms = request.limits.wall_time_ms > INT64_MAX - kHelperSlackMs
+                          ? INT64_MAX
+                          : request.limits.wall_time_ms + kHelperSlackMs;
+    reply = helper->Read(wait_ms, &interrupted);
   }
   bool healthy = false;
-  if (reply) {
+  if (interrupted) {
+    // The user interrupted ilf: the execution in flight dies with its helper, now.
+    result.detail = "interrupted";
+    helper->Kill();
+    helper.reset();
+  } else if (reply) {
     try {
       result = ResultFromJson(nlohmann::json::parse(*reply));
       healthy = true;
@@ -180,10 +286,12 @@ ExecResult Sandbox::Run(const ExecRequest& request) {
   if (!healthy) {
     result.verdict = Verdict::kSandboxError;
     helper.reset();
-    try {
-      helper = impl_->Start(nullptr);
-    } catch (const Error& e) {
-      LogError("sandbox: restarting a helper failed: {}", e.what());
+    if (!interrupted) {
+      try {
+        helper = impl_->Start(nullptr);
+      } catch (const std::exception& e) {
+        LogError("sandbox: restarting a helper failed: {}", e.what());
+      }
     }
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -202,9 +310,9 @@ std::vector<ExecResult> Sandbox::RunAll(const std::vector<ExecRequest>& requests
   std::atomic<size_t> next{0};
   std::mutex done_mutex;
   auto work = [&] {
-    for (size_t i = next++; i < requests.size(); i = next++) {
-      results[i] = Run(requests[i]);
-      if (on_done) {
+    for (size_t i = next++; i < requests.size() && !InterruptRequested(); i = next++) {
+      results[i] = RunOne(requests[i]);
+      if (on_done && !InterruptRequested()) {
         std::lock_guard<std::mutex> lock(done_mutex);
         on_done(i);
       }
@@ -214,6 +322,7 @@ std::vector<ExecResult> Sandbox::RunAll(const std::vector<ExecRequest>& requests
   int count = std::min<int>(impl_->options.workers, static_cast<int>(requests.size()));
   for (int i = 0; i < count; ++i) threads.emplace_back(work);
   for (std::thread& thread : threads) thread.join();
+  ThrowIfInterrupted();  // nothing partial reaches the caller
   return results;
 }
 

@@ -112,10 +112,13 @@ class Sandbox {
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
-  // Runs one request on a free helper; blocks until done. Thread-safe.
+  // Runs one request on a free helper; blocks until done. Thread-safe. After InterruptRequested()
+  // (SIGINT/SIGTERM in `ilf`), executions in flight are killed at once and this throws
+  // ilf::Interrupted.
   ExecResult Run(const ExecRequest& request);
   // Runs all requests on the pool; results in request order. `on_done(i)` is called (from worker
-  // threads, serialised) as each finishes, e.g. to advance a Progress.
+  // threads, serialised) as each finishes, e.g. to advance a Progress. Interrupts as Run does:
+  // no new execution starts, those in flight are killed, and it throws ilf::Interrupted.
   std::vector<ExecResult> RunAll(const std::vector<ExecRequest>& requests,
                                  const std::function<void(size_t)>& on_done = {});
   const IsolationReport& isolation() const;
@@ -125,6 +128,8 @@ class Sandbox {
   double startup_cpu_ms() const;
 
  private:
+  ExecResult RunOne(const ExecRequest& request);  // Run without the interrupt check
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -14,5 +14,8 @@ struct Interrupted : std::runtime_error {
 void InstallInterruptHandler();
 bool InterruptRequested();
 void ThrowIfInterrupted();
+// A descriptor that becomes readable (and stays so) once an interrupt arrives, for code that
+// blocks in poll() and must stop promptly (the sandbox pool). -1 before InstallInterruptHandler.
+int InterruptFd();
 
 }  // namespace ilf

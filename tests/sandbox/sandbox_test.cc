@@ -7,8 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <cerrno>
+#include <filesystem>
 #include <set>
+#include <thread>
 
 #include "src/core/error.h"
 #include "tests/sandbox/host_facts.h"
@@ -144,23 +148,23 @@ TEST_F(SandboxTest, StdlibValueTypesCompareByValue) {
       setup);
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
   // And a wrong value still fails.
-  ExecResult wrong = Run(setup + "def f():\n    return Fraction(1, 3)\n",
-                         {"assert f() == Fraction(1, 2)"}, setup);
+  ExecResult wrong =
+      Run(setup + "def f():\n    return Fraction(1, 3)\n", {"assert f() == Fraction(1, 2)"}, setup);
   EXPECT_EQ(wrong.verdict, Verdict::kFail) << Describe(wrong);
 }
 
 TEST_F(SandboxTest, NumpyValuesCompareByValue) {
   ExecResult probe = Run("import numpy\n", {});
   if (probe.verdict != Verdict::kPass) GTEST_SKIP() << "numpy is not importable: " << probe.detail;
-  ExecResult r = Run(
-      "import numpy as np\n"
-      "def total(xs):\n    return np.sum(np.array(xs))\n"
-      "def grid():\n    return np.arange(6).reshape(2, 3)\n"
-      "def double(a):\n    return a * 2\n",
-      {"assert total([1, 2, 3]) == 6", "assert type(total([1])) is int",
-       "assert (grid() == np.array([[0, 1, 2], [3, 4, 5]])).all()",
-       "assert grid().shape == (2, 3) and grid().tolist() == [[0, 1, 2], [3, 4, 5]]",
-       "assert np.array_equal(double(np.array([1.5, 2.0])), np.array([3.0, 4.0]))"});
+  ExecResult r =
+      Run("import numpy as np\n"
+          "def total(xs):\n    return np.sum(np.array(xs))\n"
+          "def grid():\n    return np.arange(6).reshape(2, 3)\n"
+          "def double(a):\n    return a * 2\n",
+          {"assert total([1, 2, 3]) == 6", "assert type(total([1])) is int",
+           "assert (grid() == np.array([[0, 1, 2], [3, 4, 5]])).all()",
+           "assert grid().shape == (2, 3) and grid().tolist() == [[0, 1, 2], [3, 4, 5]]",
+           "assert np.array_equal(double(np.array([1.5, 2.0])), np.array([3.0, 4.0]))"});
   EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
@@ -182,17 +186,17 @@ TEST_F(SandboxTest, NoTestsMeansTheProgramRan) {
 TEST_F(SandboxTest, ZygoteWarmUpLeavesNothingBehind) {
   // The zygote runs a sample program through U's code path before it forks anyone
   // (harness.py, _warm_up); none of its functions or classes may reach a child.
-  ExecResult result = Run(
-      "import gc\n"
-      "gc.unfreeze()\n"
-      "found = sorted({getattr(o, '__qualname__', '?') for o in gc.get_objects()\n"
-      "                if type(o).__name__ == 'function'\n"
-      "                and o.__code__.co_filename == '<program>'\n"
-      "                and not o.__name__.startswith('<')  # this program's own comprehension\n"
-      "                or type(o) is type and o.__module__ == '__main__'})\n"
-      "def leftovers():\n"
-      "    return found\n",
-      {"assert leftovers() == []"});
+  ExecResult result =
+      Run("import gc\n"
+          "gc.unfreeze()\n"
+          "found = sorted({getattr(o, '__qualname__', '?') for o in gc.get_objects()\n"
+          "                if type(o).__name__ == 'function'\n"
+          "                and o.__code__.co_filename == '<program>'\n"
+          "                and not o.__name__.startswith('<')  # this program's own comprehension\n"
+          "                or type(o) is type and o.__module__ == '__main__'})\n"
+          "def leftovers():\n"
+          "    return found\n",
+          {"assert leftovers() == []"});
   EXPECT_EQ(result.verdict, Verdict::kPass) << Describe(result);
 }
 
@@ -228,6 +232,16 @@ ExecRequest PassingRequest() {
   request.program = "def f():\n    return 1\n";
   request.tests = {"assert f() == 1"};
   return request;
+}
+
+// /tmp/ilf-sandbox-* directories on the host (helpers without a mount namespace make them).
+size_t SandboxDirsInTmp() {
+  size_t count = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
+    count += entry.path().filename().string().rfind("ilf-sandbox-", 0) == 0;
+  }
+  return count;
 }
 
 std::set<pid_t> Helpers() {
@@ -282,7 +296,8 @@ TEST(SandboxPoolTest, MissingEssentialLayerIsRefusedUnlessAllowed) {
   EXPECT_TRUE(report.weaker);
   ASSERT_FALSE(report.missing.empty());
   EXPECT_NE(report.missing.back().find("landlock"), std::string::npos);
-  for (const std::string& layer : report.active) EXPECT_EQ(layer.find("landlock"), std::string::npos) << layer;
+  for (const std::string& layer : report.active)
+    EXPECT_EQ(layer.find("landlock"), std::string::npos) << layer;
   EXPECT_EQ(weaker.Run(PassingRequest()).verdict, Verdict::kPass);
 }
 
@@ -291,6 +306,7 @@ TEST(SandboxPoolTest, HelperCrashIsASandboxErrorAndThePoolRecovers) {
   const std::set<pid_t> others = helpers();  // other tests' sandbox, if any
   SandboxOptions options;
   options.workers = 1;
+  const size_t dirs_before = SandboxDirsInTmp();
   Sandbox sandbox(options);
   const ExecRequest request = PassingRequest();
   ASSERT_EQ(sandbox.Run(request).verdict, Verdict::kPass);
@@ -299,12 +315,63 @@ TEST(SandboxPoolTest, HelperCrashIsASandboxErrorAndThePoolRecovers) {
     if (others.count(pid) == 0) before.insert(pid), kill(pid, SIGKILL);
   }
   ASSERT_EQ(before.size(), 1u);
+  usleep(100000);  // the killed helper's namespaces and mounts are gone
+  EXPECT_EQ(SandboxDirsInTmp(), dirs_before) << "a killed helper left its directory in /tmp";
   ExecResult crashed = sandbox.Run(request);
   EXPECT_EQ(crashed.verdict, Verdict::kSandboxError) << Describe(crashed);
   EXPECT_EQ(sandbox.Run(request).verdict, Verdict::kPass);
   std::set<pid_t> after = helpers();
   EXPECT_EQ(after.size(), others.size() + 1) << "one new helper replaces the dead one";
   for (pid_t pid : before) EXPECT_EQ(after.count(pid), 0u);
+}
+
+// Issue 16 item 9: a helper restarted from a RunAll worker thread got the parent-death signal
+// when that thread exited, so every later execution found it dead (SANDBOX_ERROR).
+TEST(SandboxPoolTest, HelperRestartedByAWorkerThreadOutlivesIt) {
+  const std::set<pid_t> others = Helpers();
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  const ExecRequest request = PassingRequest();
+  for (pid_t pid : Helpers()) {
+    if (others.count(pid) == 0) kill(pid, SIGKILL);
+  }
+  usleep(50000);
+  // The worker thread of RunAll finds the helper dead, restarts it, and exits.
+  EXPECT_EQ(sandbox.RunAll({request})[0].verdict, Verdict::kSandboxError);
+  usleep(200000);
+  for (int i = 0; i < 3; ++i) {
+    ExecResult r = sandbox.Run(request);
+    EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+  }
+}
+
+void NoOp(int) {}
+
+// Issue 16 item 9: a signal interrupting the pool's poll() was taken for a dead helper.
+TEST(SandboxPoolTest, SignalsDuringAnExecutionAreNotAHelperDeath) {
+  struct sigaction action {
+  }, old{};
+  action.sa_handler = NoOp;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGUSR1, &action, &old);
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  ExecRequest request;
+  request.program = "import time\ndef f():\n    time.sleep(0.6)\n    return 1\n";
+  request.tests = {"assert f() == 1"};
+  pthread_t runner = pthread_self();
+  std::thread signaller([runner] {
+    for (int i = 0; i < 5; ++i) {
+      usleep(100000);
+      pthread_kill(runner, SIGUSR1);
+    }
+  });
+  ExecResult r = sandbox.Run(request);
+  signaller.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
 }
 
 }  // namespace
