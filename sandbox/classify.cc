@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace ilf::sandbox {
@@ -85,7 +86,9 @@ void Classify(const Observation& obs, ExecResult* result) {
   bool u_killed_by_kernel = KilledBy(u, SIGKILL) && !obs.untrusted_killed_by_us &&
                             !obs.wall_timeout && !obs.output_exceeded;
   // A MemoryError is a limit only when the helper saw the memory in use (DESIGN.md §6).
-  bool memory_seen = obs.untrusted_peak_rss_kib * 2 >= (obs.limits.memory_mib << 10);
+  int64_t room_kib = std::max<int64_t>((obs.limits.memory_mib << 10) - obs.start_address_space_kib,
+                                       (obs.limits.memory_mib << 10) / 8);
+  bool memory_seen = obs.untrusted_peak_rss_kib * 2 >= room_kib;
   auto set = [&](Verdict verdict, std::string detail) {
     result->verdict = verdict;
     result->detail = std::move(detail);

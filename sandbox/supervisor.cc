@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -119,6 +120,16 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
+// This process's address space (first field of /proc/self/statm), KiB; 0 when unreadable.
+int64_t AddressSpaceKib() {
+  FILE* statm = fopen("/proc/self/statm", "re");
+  long pages = 0;
+  if (statm == nullptr) return 0;
+  if (fscanf(statm, "%ld", &pages) != 1) pages = 0;
+  fclose(statm);
+  return static_cast<int64_t>(pages) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 constexpr char kScratchMount[] = "/tmp";
 constexpr unsigned long kScratchFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
@@ -173,6 +184,7 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
   scratch_ = std::make_unique<Scratch>(base_dir_, landlock_.get(), namespaces_.can_drop_uid,
                                        namespaces_.child_uid, namespaces_.child_gid);
+  start_address_space_kib_ = AddressSpaceKib();
   // Last: the fork server's memory is the helper's as of now, before any request.
   fork_server_ = std::make_unique<ForkServer>(zygote_, seccomp_.empty() ? nullptr : &seccomp_program_);
   evaluator_ = std::make_unique<Evaluator>(fork_server_.get());
@@ -361,6 +373,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   }
   obs.untrusted = u.status;
   obs.untrusted_peak_rss_kib = u.usage.ru_maxrss;
+  obs.start_address_space_kib = start_address_space_kib_;
   obs.untrusted_cpu_ms = (u.usage.ru_utime.tv_sec + u.usage.ru_stime.tv_sec) * 1000.0 +
                          (u.usage.ru_utime.tv_usec + u.usage.ru_stime.tv_usec) / 1000.0;
   obs.scratch_exceeded = scratch_->Bytes() >= (limits.file_size_mib << 20);

@@ -77,6 +77,7 @@ class Supervisor {
   bool scratch_tmpfs_ = false;  // base_dir_ is a tmpfs private to the helper's mount namespace
   std::unique_ptr<Scratch> scratch_;  // U's working directory, reused (emptied) between runs
   uint64_t counter_ = 0;
+  int64_t start_address_space_kib_ = 0;  // the helper's before the fork server: U's at start
   std::unique_ptr<ForkServer> fork_server_;  // forks U and E; started by the constructor
   std::unique_ptr<Evaluator> evaluator_;
 };
