@@ -112,6 +112,11 @@ class TorchLanguageModel : public LanguageModel {
     return lm::NextTokenLogprobs(*model_, prompts, candidates);
   }
 
+  std::vector<std::vector<double>> MeanHiddenStates(
+      const std::vector<std::vector<int64_t>>& sequences) override {
+    return lm::MeanHiddenStates(*model_, sequences);
+  }
+
   const ModelInfo& info() const override { return info_; }
 
  private:

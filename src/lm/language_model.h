@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "src/core/error.h"
+
 namespace ilf::lm {
 
 struct LoadOptions {
@@ -80,6 +82,14 @@ class LanguageModel {
   // log p(candidate | prompt) at the next position, [prompts][candidates].
   virtual std::vector<std::vector<double>> NextTokenLogprobs(
       const std::vector<std::vector<int64_t>>& prompts, const std::vector<int64_t>& candidates) = 0;
+  // The final hidden states (after the last norm, before the LM head) of each sequence, averaged
+  // over its positions, [sequences][hidden size]: an embedding for similarity (Scheurer et al.
+  // 2022). Every sequence needs at least one token. Engines that cannot see hidden states (a
+  // remote server) throw ilf::Error.
+  virtual std::vector<std::vector<double>> MeanHiddenStates(
+      const std::vector<std::vector<int64_t>>& sequences) {
+    throw Error(info().path + ": this engine does not expose hidden states");
+  }
   virtual const ModelInfo& info() const = 0;
 };
 

@@ -130,4 +130,21 @@ std::vector<std::vector<double>> NextTokenLogprobs(CausalLmImpl& model,
   return result;
 }
 
+std::vector<std::vector<double>> MeanHiddenStates(
+    CausalLmImpl& model, const std::vector<std::vector<int64_t>>& sequences,
+    int64_t max_batch_tokens) {
+  const int64_t vocab = model.config().vocab_size;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    if (sequences[i].empty()) throw Error(fmt::format("sequence {} is empty", i));
+    CheckIds(sequences[i], vocab, i, "sequence");
+  }
+  std::vector<std::vector<double>> result(sequences.size());
+  ForEachHidden(model, sequences, max_batch_tokens, [&](size_t i, const torch::Tensor& hidden) {
+    torch::Tensor mean =
+        hidden.to(torch::kFloat).mean(0).to(torch::kCPU).to(torch::kDouble).contiguous();  // [D]
+    result[i].assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
+  });
+  return result;
+}
+
 }  // namespace ilf::lm

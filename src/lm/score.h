@@ -35,4 +35,11 @@ std::vector<std::vector<double>> NextTokenLogprobs(CausalLmImpl& model,
                                                    const std::vector<int64_t>& candidates,
                                                    int64_t max_batch_tokens = 8192);
 
+// For each sequence, the mean over its positions of the final hidden states (float32 mean,
+// returned as double), [sequences][hidden]. Throws ilf::Error for an empty sequence or an id
+// outside the vocab.
+std::vector<std::vector<double>> MeanHiddenStates(
+    CausalLmImpl& model, const std::vector<std::vector<int64_t>>& sequences,
+    int64_t max_batch_tokens = 8192);
+
 }  // namespace ilf::lm

@@ -10,6 +10,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
+#include "src/lm/layers.h"
 #include "src/lm/safetensors.h"
 #include "src/lm/score.h"
 #include "src/lm/weights.h"
@@ -67,6 +68,35 @@ TEST(ScoreTest, CandidateLogprobsAreTheNextTokenSoftmax) {
   }
   EXPECT_THROW(ScoreContinuations(*model, {{{}, {1}}}), Error);
   EXPECT_THROW(NextTokenLogprobs(*model, {{1}}, {512}), Error);
+}
+
+// The embedding entry point: a right-padded batch of sequences of different lengths gives each
+// sequence's own mean hidden state, as a forward pass over that sequence alone computes it.
+TEST(ScoreTest, MeanHiddenStatesAreEachSequencesOwnMean) {
+  ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
+  auto model = LoadCausalLm(dir, torch::TensorOptions().dtype(torch::kFloat));
+  std::vector<Ids> sequences = {{303, 211, 294, 17, 9, 88}, {372}, {152, 505, 143}};
+  std::vector<std::vector<double>> batched = MeanHiddenStates(*model, sequences);
+  ASSERT_EQ(batched.size(), sequences.size());
+  double max_diff = 0;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    torch::NoGradGuard no_grad;
+    const int64_t len = sequences[i].size();
+    torch::Tensor ids = torch::tensor(sequences[i], torch::kLong).unsqueeze(0);  // [1, T]
+    torch::Tensor positions = torch::arange(len, torch::kLong).unsqueeze(0);     // [1, T]
+    torch::Tensor valid = torch::ones({1, len}, torch::kBool);
+    torch::Tensor alone =
+        model->Forward(ids, positions, CausalMask(valid, len, torch::kFloat), nullptr)[0].mean(0);
+    ASSERT_EQ(batched[i].size(), static_cast<size_t>(model->config().hidden_size));
+    for (int64_t d = 0; d < alone.numel(); ++d) {
+      max_diff = std::max(max_diff, std::abs(batched[i][d] - alone[d].item<double>()));
+    }
+  }
+  std::printf("llama-tiny mean hidden states: max |batched - alone| = %.3g\n", max_diff);
+  EXPECT_LT(max_diff, 1e-5);
+  EXPECT_NE(batched[0], batched[2]);
+  EXPECT_THROW(MeanHiddenStates(*model, {{}}), Error);
+  EXPECT_THROW(MeanHiddenStates(*model, {{512}}), Error);
 }
 
 }  // namespace
