@@ -120,7 +120,7 @@ def run_untrusted(program_fd, req_fd, resp_fd):
         except ProgramDied:
             os._exit(0)
         if reply is None:
-            _flush()
+            _finish_like_cpython()
             os._exit(0)
         _send(resp_fd, reply)
         _flush()
@@ -208,6 +208,24 @@ def _serve(request):
     if kind == 'repr':
         return ('ok', _bounded(repr(target)), [])
     raise ProgramError('unknown request %r' % (kind,))
+
+
+def _finish_like_cpython():
+    """After the tests, what CPython does at the end of a script: wait for non-daemon threads,
+    then run atexit handlers. A program whose process would never end gets TIMEOUT (the helper
+    waits for U up to the wall-clock limit once E has released it)."""
+    threading = sys.modules.get('threading')
+    if threading is not None:
+        try:
+            threading._shutdown()
+        except BaseException:
+            pass
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    _flush()
 
 
 def _flush():
@@ -421,9 +439,11 @@ def run_evaluator_loop(control_fd, result_fd):
         try:
             if len(fds) != 2:
                 raise ValueError('expected 2 descriptors, got %d' % len(fds))
-            _evaluate(job['setup'], job['tests'], _Channel(fds[0], fds[1], job['memory_bytes']),
-                      result_fd, job.get('entry_point', ''))
-            _report(result_fd, {'t': 'done'})
+            released = _evaluate(job['setup'], job['tests'],
+                                 _Channel(fds[0], fds[1], job['memory_bytes']), result_fd,
+                                 job.get('entry_point', ''))
+            # released: U was told the tests are over and ends as CPython would end the script.
+            _report(result_fd, {'t': 'done', 'released': released is True})
         except BaseException as exc:
             _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (
                 type(exc).__name__, _exception_text(exc))})
@@ -535,5 +555,7 @@ def _evaluate(setup, tests, channel, result_fd, entry_point=''):
     if channel.alive:
         try:
             _send(channel.req_fd, encode(('done',), None))
+            return True
         except OSError:
             pass
+    return False

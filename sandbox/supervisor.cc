@@ -31,7 +31,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kTailBytes = 4096;           // kept of each of stdout/stderr
 constexpr size_t kMaxRecordBytes = 16 << 20;  // E's records
-constexpr int64_t kGraceMs = 100;             // U may take this long to exit after E is done
+constexpr int64_t kGraceMs = 100;  // U may take this long to exit after E is done without it
 
 // One pipe whose ends close themselves.
 struct Pipe {
@@ -270,6 +270,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   obs.test_count = request.tests.size();
   Capture out_capture, err_capture;
   bool evaluator_done = false, evaluator_dead = false;
+  bool released = false;  // E told U the tests are over: U ends as CPython would, within the limit
   Clock::time_point done_time;
   auto over_output = [&] { return out_capture.total + err_capture.total > limits.output_bytes; };
   // Limits: U dies; E is restarted too, since it may be busy in a test that never ends.
@@ -298,6 +299,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       if (kind == "done" || kind == "harness_error") {
         evaluator_done = true;
         done_time = Clock::now();
+        released = kind == "done" && record.value("released", false);
       }
       obs.records.push_back(std::move(record));
     }
@@ -310,14 +312,15 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       obs.wall_timeout = true;
       kill_all();
     }
-    if (evaluator_done && !u.status.reaped && !obs.untrusted_killed_by_us &&
+    if (evaluator_done && !released && !u.status.reaped && !obs.untrusted_killed_by_us &&
         now >= done_time + std::chrono::milliseconds(kGraceMs)) {
       obs.untrusted_killed_by_us = true;
       KillTree(u.pid);
     }
     Clock::time_point wake =
-        evaluator_done ? std::min(deadline, done_time + std::chrono::milliseconds(kGraceMs))
-                       : deadline;
+        evaluator_done && !released
+            ? std::min(deadline, done_time + std::chrono::milliseconds(kGraceMs))
+            : deadline;
     int timeout_ms = static_cast<int>(std::max<int64_t>(
         1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
     bool e_live = !evaluator_done && !evaluator_dead;

@@ -376,3 +376,48 @@ TEST(SandboxPoolTest, SignalsDuringAnExecutionAreNotAHelperDeath) {
 
 }  // namespace
 }  // namespace ilf::sandbox::testing
+
+namespace ilf::sandbox::testing {
+namespace {
+
+// Issue 13 item 1: after the asserts held, the program ends as CPython ends a script (non-daemon
+// threads joined, atexit handlers run); one that would never end is TIMEOUT, not PASS.
+TEST_F(SandboxTest, ProgramThatNeverEndsAfterTheTestsIsATimeout) {
+  const std::vector<std::string> tests = {"assert add(1, 2) == 3"};
+  const std::string add = "def add(a, b):\n    return a + b\n";
+  ExecResult thread =
+      Run("import threading, time\n"
+          "threading.Thread(target=lambda: time.sleep(1e9)).start()\n" +
+              add,
+          tests, "", 1500);
+  EXPECT_EQ(thread.verdict, Verdict::kTimeout) << Describe(thread);
+  ExecResult spinning =
+      Run("import threading\n"
+          "def spin():\n    while True:\n        pass\n"
+          "threading.Thread(target=spin).start()\n" +
+              add,
+          tests, "", 1500);
+  EXPECT_EQ(spinning.verdict, Verdict::kTimeout) << Describe(spinning);
+  EXPECT_GT(spinning.cpu_time_ms, 200) << "the spinning thread's CPU is counted";
+  ExecResult waiting_atexit =
+      Run("import atexit, time\natexit.register(time.sleep, 1e9)\n" + add, tests, "", 1500);
+  EXPECT_EQ(waiting_atexit.verdict, Verdict::kTimeout) << Describe(waiting_atexit);
+  // Ends on its own: PASS, after the thread and the atexit handler have run.
+  ExecResult ends =
+      Run("import atexit, threading, time\n"
+          "threading.Thread(target=time.sleep, args=(0.3,)).start()\n"
+          "atexit.register(print, 'bye')\n" +
+              add,
+          tests, "", 5000);
+  EXPECT_EQ(ends.verdict, Verdict::kPass) << Describe(ends);
+  EXPECT_NE(ends.stdout_tail.find("bye"), std::string::npos) << Describe(ends);
+  ExecResult daemon =
+      Run("import threading, time\n"
+          "threading.Thread(target=time.sleep, args=(1e9,), daemon=True).start()\n" +
+              add,
+          tests, "", 5000);
+  EXPECT_EQ(daemon.verdict, Verdict::kPass) << Describe(daemon);
+}
+
+}  // namespace
+}  // namespace ilf::sandbox::testing
