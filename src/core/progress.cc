@@ -47,7 +47,8 @@ void Progress::Finish() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) return;
   finished_ = true;
-  Print(true);
+  // On a terminal the final line ends the redrawn one; in a log it would repeat the last line.
+  if (tty_ || done_ != printed_done_) Print(true);
 }
 
 std::string FormatProgress(const std::string& label, int64_t done, int64_t total,
@@ -64,6 +65,7 @@ std::string FormatProgress(const std::string& label, int64_t done, int64_t total
 void Progress::Print(bool final_line) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string line = FormatProgress(label_, done_, total_, elapsed);
+  printed_done_ = done_;
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
     std::fflush(stderr);

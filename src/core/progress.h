@@ -1,7 +1,8 @@
 // Progress of long work: items done/total, rate, ETA.
 //
 // On a terminal (stderr is a TTY) one status line is redrawn at most ten times a second; otherwise
-// a plain log line is written every `log_interval_s` seconds and once at the end. Thread-safe:
+// a plain log line is written every `log_interval_s` seconds and once at the end (unless the last
+// periodic line already showed the final count: a log has no line to redraw). Thread-safe:
 // workers may call Advance() concurrently.
 #pragma once
 
@@ -29,6 +30,7 @@ class Progress {
   std::string label_;
   int64_t total_;
   int64_t done_ = 0;
+  int64_t printed_done_ = -1;  // done_ at the last line printed; -1 = none yet
   double log_interval_s_;
   bool tty_;
   bool finished_ = false;
