@@ -39,6 +39,7 @@ std::vector<Sample> ReadSamples(const std::string& path, const SuiteSelection& s
                                 const EvalOptions& options, size_t* skipped) {
   std::set<const Task*> selected(selection.tasks.begin(), selection.tasks.end());
   std::map<const Task*, int> next_index;
+  std::map<std::pair<const Task*, std::string>, std::string> seen;  // (task, sample_id) -> where
   std::vector<Sample> samples;
   size_t outside = 0;
   for (const JsonlRecord& record : ReadArtifact(path, "ilf.samples", 1)) {
@@ -53,7 +54,11 @@ std::vector<Sample> ReadSamples(const std::string& path, const SuiteSelection& s
                   selection.suite.name + "' (hint: check --suite)");
     }
     std::string field = options.field;
-    if (field.empty()) field = record.Has("solution") ? "solution" : "completion";
+    if (field.empty()) field = record.value.contains("solution") ? "solution" : "completion";
+    if (record.value.contains(field) && record.value[field].is_null()) {
+      throw Error(record.Where() + ": field '" + field +
+                  "' is null, expected the program text (a string)");
+    }
     Sample sample;
     sample.task = task;
     sample.text = record.String(field);
@@ -64,6 +69,12 @@ std::vector<Sample> ReadSamples(const std::string& path, const SuiteSelection& s
       sample.sample_id = sid.is_string() ? sid.get<std::string>() : sid.dump();
     } else {
       sample.sample_id = std::to_string(index);
+    }
+    auto [first, inserted] = seen.emplace(std::make_pair(task, sample.sample_id), sample.where);
+    if (!inserted) {
+      throw Error(record.Where() + ": duplicate sample_id '" + sample.sample_id + "' for task '" +
+                  task->task_id + "' (first at " + first->second +
+                  "); pass@k would count the sample twice");
     }
     if (!selected.count(task)) {
       ++outside;

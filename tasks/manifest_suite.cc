@@ -1,11 +1,13 @@
 // Plug-in suites: a JSONL file of tasks plus a small JSON manifest (DESIGN.md §5).
 #include <filesystem>
+#include <regex>
 #include <set>
 
 #include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
+#include "src/core/log.h"
 #include "tasks/suite.h"
 
 namespace ilf::tasks {
@@ -36,6 +38,25 @@ Json ParseManifest(const std::string& path) {
       throw Error(path + ": manifest needs a string '" + key + "'");
     }
   }
+  // Wrong types would otherwise surface as nlohmann's "type must be string, but is number".
+  auto require = [&](const char* key, bool ok, const char* expected) {
+    if (manifest.contains(key) && !ok) {
+      throw Error(path + ": manifest key '" + key + "' is " + manifest[key].dump() + ", expected " +
+                  expected);
+    }
+  };
+  require("description", manifest.value("description", Json("")).is_string(), "a string");
+  require("prompt_style", manifest.value("prompt_style", Json("")).is_string(),
+          "a string (chen, mbpp-3shot, humaneval, text)");
+  require("splits", manifest.value("splits", Json::object()).is_object(),
+          "an object {\"NAME\": {\"range\": [first, last]} or {\"ids\": [...]}}");
+  require("approximate_floats", manifest.value("approximate_floats", Json(true)).is_boolean(),
+          "true or false");
+  bool prefixes_ok = manifest.value("id_prefixes", Json::array()).is_array();
+  for (const Json& prefix : manifest.value("id_prefixes", Json::array())) {
+    prefixes_ok = prefixes_ok && prefix.is_string();
+  }
+  require("id_prefixes", prefixes_ok, "a list of strings");
   return manifest;
 }
 
@@ -44,6 +65,9 @@ Split ParseSplit(const std::string& path, const std::string& name, const Json& s
   split.name = name;
   std::string where = path + ": split '" + name + "'";
   if (!spec.is_object()) throw Error(where + " must be an object with \"range\": [first, last] or \"ids\": [...]");
+  if (spec.contains("description") && !spec["description"].is_string()) {
+    throw Error(where + ": \"description\" must be a string, got " + spec["description"].dump());
+  }
   split.description = spec.value("description", "");
   if (spec.contains("range")) {
     const Json& range = spec["range"];
@@ -52,11 +76,19 @@ Split ParseSplit(const std::string& path, const std::string& name, const Json& s
     }
     split.first = range[0].get<int64_t>();
     split.last = range[1].get<int64_t>();
+    if (split.first > split.last) {
+      throw Error(where + ": \"range\" " + range.dump() + " is empty (first > last; expected [" +
+                  std::to_string(split.last) + ", " + std::to_string(split.first) + "]?)");
+    }
     if (split.description.empty()) {
       split.description = "tasks " + std::to_string(split.first) + "-" + std::to_string(split.last);
     }
   } else if (spec.contains("ids")) {
+    if (!spec["ids"].is_array()) throw Error(where + ": \"ids\" must be a list of task ids");
     for (const Json& id : spec["ids"]) {
+      if (!id.is_string() && !id.is_number_integer()) {
+        throw Error(where + ": \"ids\" holds " + id.dump() + ", expected task ids (strings or integers)");
+      }
       split.ids.push_back(id.is_string() ? id.get<std::string>() : id.dump());
     }
     if (split.ids.empty()) throw Error(where + ": \"ids\" is empty");
@@ -64,6 +96,15 @@ Split ParseSplit(const std::string& path, const std::string& name, const Json& s
     throw Error(where + " needs \"range\" or \"ids\"");
   }
   return split;
+}
+
+// A test that compares without asserting ("max3(1, 2, 3) == 4"): the result is discarded, so the
+// test passes whatever the program returns. Tests that call a checker (HumanEval's
+// "check(candidate)") or loop over asserts are not flagged.
+bool ComparesWithoutAssert(const std::string& test) {
+  static const std::regex kAsserts(R"((^|\W)(assert|raise)\b)");
+  static const std::regex kCompares(R"(==|!=|<|>|\bin\b|\bis\b)");
+  return !std::regex_search(test, kAsserts) && std::regex_search(test, kCompares);
 }
 
 Task ParseTask(const JsonlRecord& record) {
@@ -96,7 +137,34 @@ Task ParseTask(const JsonlRecord& record) {
   if (record.Has("split")) task.split = record.String("split");
   task.entry_point = record.Has("entry_point") ? record.String("entry_point")
                                                : code::FindEntryPoint(task.reference, task.tests.front()).value_or("");
+  if (record.Has("entry_point") && !task.reference.empty() &&
+      !code::FindTopLevelNames(task.reference).Defines(task.entry_point)) {
+    throw Error(record.Where() + ": entry_point '" + task.entry_point +
+                "' is not defined at the top level of the task's reference");
+  }
+  for (size_t i = 0; i < task.tests.size(); ++i) {
+    if (ComparesWithoutAssert(task.tests[i])) {
+      LogWarning("{}: task '{}' test {} compares without assert, so it can never fail: '{}' (did "
+                 "you mean 'assert {}'?)",
+                 record.Where(), task.task_id, i + 1, task.tests[i], task.tests[i]);
+    }
+  }
   return task;
+}
+
+// A split's "ids" name tasks as samples do ("3", 3 and "Toy/3" with an id prefix); each becomes
+// the task's own id, and an id that names no task is an error (it used to be dropped silently).
+void ResolveSplitIds(const std::string& manifest_path, Suite& suite) {
+  for (Split& split : suite.splits) {
+    for (std::string& id : split.ids) {
+      const Task* task = suite.Find(id);
+      if (task == nullptr) {
+        throw Error(manifest_path + ": split '" + split.name + "' names task '" + id + "', which " +
+                    suite.source + " does not have");
+      }
+      id = task->task_id;
+    }
+  }
 }
 
 }  // namespace
@@ -151,6 +219,7 @@ Suite LoadManifestSuite(const std::string& manifest_path) {
     suite.tasks.push_back(std::move(task));
   }
   if (suite.tasks.empty()) throw Error(suite.source + ": the suite has no tasks");
+  ResolveSplitIds(manifest_path, suite);
   return suite;
 }
 

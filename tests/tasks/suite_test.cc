@@ -93,6 +93,79 @@ TEST(ManifestSuite, BadInputNamesFileAndLine) {
   EXPECT_NE(ErrorOf([&] { SelectSuite(dir.path() + "/missing.json"); }).find("does not exist"), std::string::npos);
 }
 
+class ManifestErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.Write("tasks.jsonl",
+               "{\"task_id\": 3, \"text\": \"t\", \"tests\": [\"assert f(1) == 1\"], "
+               "\"reference\": \"def f(x):\\n    return x\\n\"}\n"
+               "{\"task_id\": 4, \"text\": \"t\", \"tests\": [\"assert f(2) == 2\"]}\n");
+  }
+  // The error of loading a manifest with these extra keys ("" when it loads).
+  std::string Load(const std::string& extra) {
+    std::string manifest =
+        dir_.Write("m.json", "{\"name\": \"m\", \"file\": \"tasks.jsonl\"" + extra + "}");
+    return ErrorOf([&] { SelectSuite(manifest); });
+  }
+  testing::ScratchDir dir_;
+};
+
+TEST_F(ManifestErrors, SplitsThatSelectNothingByMistakeAreErrors) {
+  EXPECT_NE(Load(", \"splits\": {\"s\": {\"range\": [4, 1]}}").find("split 's': \"range\" [4,1] is empty"),
+            std::string::npos);
+  EXPECT_NE(Load(", \"splits\": {\"s\": {\"ids\": [3, \"9\"]}}").find("split 's' names task '9', which"),
+            std::string::npos);
+  EXPECT_NE(Load(", \"splits\": {\"s\": {\"ids\": \"3\"}}").find("\"ids\" must be a list"), std::string::npos);
+}
+
+TEST_F(ManifestErrors, SplitIdsMatchAsSampleIdsDo) {
+  ASSERT_EQ(Load(", \"id_prefixes\": [\"Toy/\"], \"splits\": {\"a\": {\"ids\": [\"3\"]}, "
+                 "\"b\": {\"ids\": [4]}, \"c\": {\"ids\": [\"Toy/4\"]}}"),
+            "");
+  auto selection = SelectSuite(dir_.path() + "/m.json:a");
+  ASSERT_EQ(selection->tasks.size(), 1u);
+  EXPECT_EQ(selection->tasks[0]->task_id, "3");
+  EXPECT_EQ(SelectSuite(dir_.path() + "/m.json:b")->tasks.size(), 1u);
+  EXPECT_EQ(SelectSuite(dir_.path() + "/m.json:c")->tasks[0]->task_id, "4");
+}
+
+TEST_F(ManifestErrors, WrongTypesNameTheFileAndKey) {
+  EXPECT_NE(Load(", \"description\": 3").find("m.json: manifest key 'description' is 3, expected a string"),
+            std::string::npos);
+  EXPECT_NE(Load(", \"prompt_style\": 1").find("manifest key 'prompt_style' is 1"), std::string::npos);
+  EXPECT_NE(Load(", \"splits\": []").find("manifest key 'splits' is []"), std::string::npos);
+  EXPECT_NE(Load(", \"approximate_floats\": \"yes\"").find("'approximate_floats' is \"yes\""),
+            std::string::npos);
+  EXPECT_NE(Load(", \"id_prefixes\": [1]").find("'id_prefixes' is [1], expected a list of strings"),
+            std::string::npos);
+  EXPECT_EQ(Load(", \"description\": \"fine\", \"approximate_floats\": false"), "");
+}
+
+TEST_F(ManifestErrors, EntryPointTheReferenceDoesNotDefineIsAnError) {
+  dir_.Write("tasks.jsonl",
+             "{\"task_id\": 1, \"text\": \"t\", \"tests\": [\"assert g(1) == 1\"], "
+             "\"entry_point\": \"g\", \"reference\": \"def f(x):\\n    return x\\n\"}\n");
+  EXPECT_NE(Load("").find("tasks.jsonl:1: entry_point 'g' is not defined at the top level of the task's "
+                          "reference"),
+            std::string::npos);
+}
+
+TEST_F(ManifestErrors, ATestThatCanNeverFailIsWarnedAboutAtLoad) {
+  dir_.Write("tasks.jsonl",
+             "{\"task_id\": \"max\", \"text\": \"t\", \"tests\": [\"assert max3(1, 2, 3) == 3\", "
+             "\"max3(1, 2, 3) == 4\", \"check(max3)\", \"for x in [1]: assert max3(x, x, x) == x\"]}\n");
+  ::testing::internal::CaptureStderr();
+  std::string error = Load("");
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(error, "");
+  EXPECT_NE(log.find("tasks.jsonl:1: task 'max' test 2 compares without assert, so it can never fail"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("test 1 "), std::string::npos) << log;
+  EXPECT_EQ(log.find("test 3 "), std::string::npos) << log;
+  EXPECT_EQ(log.find("test 4 "), std::string::npos) << log;
+}
+
 TEST(ManifestSuite, ExampleManifestLoads) {
   const char* source = std::getenv("ILF_SOURCE_DIR");
   ASSERT_NE(source, nullptr);
