@@ -14,9 +14,9 @@ namespace ilf {
 int RunExec(int argc, char** argv) {
   CLI::App app{
       "Run one Python program in the sandbox and print the result as one JSON object.\n"
-      "Each top-level `assert` statement of TESTS.py is one test; its other top-level statements\n"
-      "(imports, defs) run first as setup, after the program. Exit status 0 whenever the program\n"
-      "ran, whatever the verdict.",
+      "Each top-level `assert` statement of TESTS.py is one test; the file runs after the program,\n"
+      "in its order (statements between asserts run where they stand). Exit status 0 whenever the\n"
+      "program ran, whatever the verdict.",
       "ilf exec"};
   std::string program_path, tests_path, setup_path;
   sandbox::ExecRequest request;

@@ -407,7 +407,9 @@ def _outcome(i, status, exc=None, started=None, source=''):
         record['type'] = type(exc).__name__
         record['msg'] = _exception_text(exc)
         if status == 'failed' and not record['msg']:
-            record['msg'] = _bounded(source.strip())
+            # The assert itself, without the statements that run before it in the same block.
+            at = source.rfind('\nassert')
+            record['msg'] = _bounded((source[at + 1:] if at >= 0 else source).strip())
     return record
 
 

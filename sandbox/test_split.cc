@@ -77,14 +77,21 @@ SplitTests SplitTestFile(const std::string& source) {
     statements.back() += line + "\n";
     continued = ScanLine(line, &depth, &open_string);
   }
+  // In file order: statements before the first assert are setup; those between two asserts open
+  // the next test; those after the last assert close the last test.
   SplitTests split;
+  std::string pending;
   for (const std::string& statement : statements) {
     if (StartsWithWord(statement, "assert")) {
-      split.tests.push_back(statement);
-    } else {
+      split.tests.push_back(pending + statement);
+      pending.clear();
+    } else if (split.tests.empty()) {
       split.setup += statement;
+    } else {
+      pending += statement;
     }
   }
+  if (!pending.empty()) split.tests.back() += pending;
   return split;
 }
 

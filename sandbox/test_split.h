@@ -7,16 +7,16 @@
 namespace ilf::sandbox {
 
 struct SplitTests {
-  std::string setup;  // every top-level statement that is not an assert, in order
-  std::vector<std::string>
-      tests;  // each top-level `assert` statement (with its continuation lines)
+  std::string setup;               // the top-level statements before the first assert
+  std::vector<std::string> tests;  // one per top-level `assert` (with its continuation lines),
+                                   // preceded by the statements between it and the previous
+                                   // assert; the last also holds the statements after it
 };
 
 // Splits at top-level statement boundaries: a line starting in column 0 outside brackets,
 // strings and backslash continuations starts a statement, except `else`/`elif`/`except`/
-// `finally`/`case` clauses and decorated definitions, which stay with their statement. Statements
-// starting with `assert` are tests; the rest is setup (setup keeps its line numbers' order, not
-// their positions: tests that depend on setup after them see it already run).
+// `finally`/`case` clauses and decorated definitions, which stay with their statement. Run in
+// order (setup, then each test), the blocks run the file's statements in the file's order.
 SplitTests SplitTestFile(const std::string& source);
 
 }  // namespace ilf::sandbox

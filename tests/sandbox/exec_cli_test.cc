@@ -67,6 +67,27 @@ TEST(ExecCliTest, TestFileWithoutTestsIsAnInputError) {
   EXPECT_EQ(code, 2);
 }
 
+// Issue 13 item 3: the statements between asserts ran before all the asserts.
+TEST(ExecCliTest, TestFileRunsInItsOrder) {
+  ScratchDir dir;
+  std::string program = dir.Write("p.py", "def bump(c):\n    c[0] += 1\n    return c[0]\n");
+  std::string tests = dir.Write("t.py",
+                                "counter = [0]\n"
+                                "assert bump(counter) == 1\n"
+                                "counter[0] = 10\n"
+                                "assert bump(counter) == 11\n"
+                                "def twice(c):\n    return bump(c) + bump(c)\n"
+                                "assert twice(counter) == 25\n"
+                                "assert bump(counter) == 99\n");
+  int code = -1;
+  nlohmann::json result = RunExec(program + " --tests " + tests, &code);
+  EXPECT_EQ(code, 0);
+  ASSERT_EQ(result["tests"].size(), 4u) << result;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(result["tests"][i]["status"], "passed") << result;
+  EXPECT_EQ(result["tests"][3]["status"], "failed");
+  EXPECT_EQ(result["tests"][3]["message"], "assert bump(counter) == 99");
+}
+
 TEST(ExecCliTest, LimitsFromFlags) {
   ScratchDir dir;
   std::string program = dir.Write("p.py", "while True:\n    pass\n");

@@ -23,11 +23,14 @@ TEST(TestSplitTest, AssertsAreTestsAndTheRestIsSetup) {
       "assertion_count = 3\n");
   ASSERT_EQ(split.tests.size(), 3u);
   EXPECT_EQ(split.tests[0], "assert f(1) == 2\n");
-  EXPECT_EQ(split.tests[1], "assert f(\n    2) == [1,\n           2]\n");
-  EXPECT_EQ(split.tests[2], "assert g('''a\nassert not a test''') == 1  # comment (\n");
-  EXPECT_EQ(split.setup,
-            "import math\ndef helper(x):\n    assert x\n    return x\n\nx = 1 \\\n  + 2\n"
+  // Issue 13 item 3: statements between asserts run where they stand, not all before the tests.
+  EXPECT_EQ(
+      split.tests[1],
+      "def helper(x):\n    assert x\n    return x\n\nassert f(\n    2) == [1,\n           2]\n");
+  EXPECT_EQ(split.tests[2],
+            "assert g('''a\nassert not a test''') == 1  # comment (\nx = 1 \\\n  + 2\n"
             "assertion_count = 3\n");
+  EXPECT_EQ(split.setup, "import math\n");
 }
 
 TEST(TestSplitTest, ClausesAndDecoratorsStayWithTheirStatement) {
