@@ -1,5 +1,7 @@
 #include "sandbox/protocol.h"
 
+#include <stdexcept>
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -49,9 +51,33 @@ std::optional<std::string> ReadFrame(int fd) {
   return payload;
 }
 
+// The program travels as hex: JSON text cannot hold bytes that are not UTF-8, and the program must
+// reach compile() exactly as given (PEP 263 declarations, BOMs, invalid UTF-8 as CPython says).
+static std::string ToHex(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) hex += kDigits[c >> 4], hex += kDigits[c & 15];
+  return hex;
+}
+
+static std::string FromHex(const std::string& hex) {
+  auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::invalid_argument("program_hex: not a hex digit");
+  };
+  if (hex.size() % 2 != 0) throw std::invalid_argument("program_hex: odd length");
+  std::string bytes(hex.size() / 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>(value(hex[2 * i]) * 16 + value(hex[2 * i + 1]));
+  }
+  return bytes;
+}
+
 nlohmann::json RequestToJson(const ExecRequest& request) {
   const Limits& l = request.limits;
-  return {{"program", request.program},
+  return {{"program_hex", ToHex(request.program)},
           {"setup", request.setup},
           {"tests", request.tests},
           {"entry_point", request.entry_point},
@@ -66,7 +92,7 @@ nlohmann::json RequestToJson(const ExecRequest& request) {
 
 ExecRequest RequestFromJson(const nlohmann::json& json) {
   ExecRequest request;
-  request.program = json.at("program").get<std::string>();
+  request.program = FromHex(json.at("program_hex").get<std::string>());
   request.setup = json.at("setup").get<std::string>();
   request.tests = json.at("tests").get<std::vector<std::string>>();
   request.entry_point = json.value("entry_point", "");

@@ -88,6 +88,26 @@ TEST(ExecCliTest, TestFileRunsInItsOrder) {
   EXPECT_EQ(result["tests"][3]["message"], "assert bump(counter) == 99");
 }
 
+// Issue 13 item 2: the program's bytes reach compile() unchanged (they were decoded lossily).
+TEST(ExecCliTest, ProgramBytesAreCompiledAsCPythonWould) {
+  ScratchDir dir;
+  std::string tests = dir.Write("t.py", "assert word() == 'caf\xc3\xa9'\n");  // UTF-8 test file
+  int code = -1;
+  // Latin-1 with its PEP 263 declaration: 0xe9 is 'é'.
+  std::string latin1 =
+      dir.Write("latin1.py", "# -*- coding: latin-1 -*-\ndef word():\n    return 'caf\xe9'\n");
+  EXPECT_EQ(RunExec(latin1 + " --tests " + tests, &code)["verdict"], "PASS");
+  // A UTF-8 byte order mark.
+  std::string bom = dir.Write("bom.py",
+                              "\xef\xbb\xbf"
+                              "def word():\n    return 'caf\xc3\xa9'\n");
+  EXPECT_EQ(RunExec(bom + " --tests " + tests, &code)["verdict"], "PASS");
+  // Not UTF-8 and no declaration: CPython refuses it.
+  std::string invalid = dir.Write("bad.py", "def word():\n    return 'caf\xe9'\n");
+  nlohmann::json result = RunExec(invalid + " --tests " + tests, &code);
+  EXPECT_EQ(result["verdict"], "COMPILE_ERROR") << result;
+}
+
 TEST(ExecCliTest, LimitsFromFlags) {
   ScratchDir dir;
   std::string program = dir.Write("p.py", "while True:\n    pass\n");
