@@ -1,5 +1,6 @@
 // `ilf tokenize`: text to token ids (and back) with a model directory's tokenizer. Needs no
 // LibTorch.
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -8,6 +9,7 @@
 #include "runner/commands.h"
 #include "src/core/error.h"
 #include "src/core/interrupt.h"
+#include "src/core/json_parse.h"
 #include "src/core/jsonl.h"
 #include "src/lm/tokenizer.h"
 
@@ -32,8 +34,10 @@ std::vector<int32_t> ParseIds(const Json& value, const std::string& where) {
     throw Error(where + ": expected a JSON array of token ids, got " + value.dump());
   std::vector<int32_t> ids;
   for (const Json& id : value) {
-    if (!id.is_number_integer()) {
-      throw Error(where + ": expected integer token ids, got " + id.dump());
+    // Read as int32, 4294967295 would become -1 and -4294967295 would become 1.
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX ||
+        (id.is_number_unsigned() && id.get<uint64_t>() > INT32_MAX)) {
+      throw Error(where + ": expected token ids (integers 0 to 2147483647), got " + id.dump());
     }
     ids.push_back(id.get<int32_t>());
   }
@@ -44,12 +48,7 @@ std::vector<int32_t> ParseIds(const Json& value, const std::string& where) {
 Json ProcessRecord(const lm::Tokenizer& tokenizer, const TokenizeOptions& options,
                    const std::string& line, int line_number) {
   std::string where = "stdin:" + std::to_string(line_number);
-  Json record;
-  try {
-    record = Json::parse(line);
-  } catch (const Json::exception& e) {
-    throw Error(where + ": not valid JSON (" + e.what() + ")");
-  }
+  Json record = ParseJson(line, where);
   const char* field = options.decode ? "ids" : "text";
   if (!record.is_object() || !record.contains(field)) {
     throw Error(where + ": expected a JSON object with a '" + field +
@@ -98,12 +97,7 @@ int RunTokenize(int argc, char** argv) {
   lm::Tokenizer tokenizer = lm::Tokenizer::Load(options.model_dir);
   if (text) {
     if (options.decode) {
-      Json ids;
-      try {
-        ids = Json::parse(*text);
-      } catch (const Json::exception& e) {
-        throw Error("TEXT is not a JSON array of ids (" + std::string(e.what()) + ")");
-      }
+      Json ids = ParseJson(*text, "TEXT (a JSON array of ids)");
       std::string decoded = tokenizer.Decode(ParseIds(ids, "TEXT"));
       std::fwrite(decoded.data(), 1, decoded.size(), stdout);
       std::fputc('\n', stdout);

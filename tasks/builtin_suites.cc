@@ -2,6 +2,7 @@
 #include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/jsonl.h"
 #include "src/core/paths.h"
 #include "tasks/prompts.h"
@@ -83,12 +84,7 @@ Suite LoadMbppSanitized() {
   Suite suite{"mbpp-sanitized", "sanitized MBPP (Austin et al. 2021), 427 hand-verified tasks",
               DataPath("mbpp/sanitized-mbpp.json"), {}, MbppSplits(false), PromptStyle::kChen, {}, {"Mbpp/"},
               true};
-  Json all;
-  try {
-    all = Json::parse(ReadFile(suite.source));
-  } catch (const Json::parse_error& e) {
-    throw Error(suite.source + ": not valid JSON (" + e.what() + ")");
-  }
+  Json all = ReadJsonFile(suite.source);
   if (!all.is_array()) throw Error(suite.source + ": expected a JSON array of tasks");
   int index = 0;
   for (const Json& value : all) {

@@ -6,6 +6,7 @@
 #include "src/code/names.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
 #include "tasks/suite.h"
@@ -19,12 +20,7 @@ const std::set<std::string> kTaskKeys = {"task_id", "text", "tests", "setup", "r
                                          "split", "prompt"};
 
 Json ParseManifest(const std::string& path) {
-  Json manifest;
-  try {
-    manifest = Json::parse(ReadFile(path));
-  } catch (const Json::parse_error& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
-  }
+  Json manifest = ReadJsonFile(path);
   if (!manifest.is_object()) throw Error(path + ": a suite manifest must be a JSON object");
   for (auto& [key, value] : manifest.items()) {
     if (!kManifestKeys.count(key)) {
@@ -58,6 +54,25 @@ Json ParseManifest(const std::string& path) {
   }
   require("id_prefixes", prefixes_ok, "a list of strings");
   return manifest;
+}
+
+// Upper bounds of the sandbox limits a manifest may set: a day of wall time, 1 TiB of memory.
+// Without them -1 turned the memory limit off and 2^44 + 1 MiB wrapped to 1 MiB in bytes.
+constexpr int64_t kMaxTimeLimitMs = 24ll * 3600 * 1000;
+constexpr int64_t kMaxMemoryLimitMib = 1ll << 20;
+
+// A positive integer limit no larger than `max`; `fallback` when absent.
+int64_t LimitField(const Json& manifest, const std::string& path, const char* key, int64_t fallback,
+                   int64_t max) {
+  if (!manifest.contains(key)) return fallback;
+  const Json& value = manifest[key];
+  bool ok = value.is_number_unsigned() && value.get<uint64_t>() >= 1 &&
+            value.get<uint64_t>() <= static_cast<uint64_t>(max);
+  if (!ok) {
+    throw Error(path + ": manifest '" + key + "' is " + value.dump() +
+                ", expected an integer from 1 to " + std::to_string(max));
+  }
+  return value.get<int64_t>();
 }
 
 Split ParseSplit(const std::string& path, const std::string& name, const Json& spec) {
@@ -177,6 +192,11 @@ Suite LoadManifestSuite(const std::string& manifest_path) {
   std::filesystem::path file = manifest["file"].get<std::string>();
   if (file.is_relative()) file = std::filesystem::path(manifest_path).parent_path() / file;
   suite.source = file.string();
+  if (!std::filesystem::is_regular_file(file)) {
+    throw Error(manifest_path + ": 'file' names '" + suite.source +
+                "', which is not a readable file (hint: a relative path is taken from the "
+                "manifest's directory)");
+  }
   if (manifest.contains("prompt_style")) {
     std::string style = manifest["prompt_style"].get<std::string>();
     auto parsed = ParsePromptStyle(style);
@@ -185,9 +205,11 @@ Suite LoadManifestSuite(const std::string& manifest_path) {
     }
     suite.prompt_style = *parsed;
   }
-  suite.limits.wall_time_ms = manifest.value("time_limit_ms", suite.limits.wall_time_ms);
+  suite.limits.wall_time_ms = LimitField(manifest, manifest_path, "time_limit_ms",
+                                         suite.limits.wall_time_ms, kMaxTimeLimitMs);
   suite.limits.cpu_time_ms = suite.limits.wall_time_ms;
-  suite.limits.memory_mib = manifest.value("memory_limit_mib", suite.limits.memory_mib);
+  suite.limits.memory_mib = LimitField(manifest, manifest_path, "memory_limit_mib",
+                                       suite.limits.memory_mib, kMaxMemoryLimitMib);
   suite.approximate_floats = manifest.value("approximate_floats", true);
   if (manifest.contains("id_prefixes")) suite.id_prefixes = manifest["id_prefixes"].get<std::vector<std::string>>();
   if (manifest.contains("splits")) {

@@ -8,6 +8,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/log.h"
 #include "src/lm/device.h"
 #include "src/lm/generate.h"
@@ -22,7 +23,7 @@ namespace {
 std::vector<int64_t> EosIds(const std::string& dir, const ModelConfig& config) {
   std::string path = (std::filesystem::path(dir) / "generation_config.json").string();
   if (std::filesystem::exists(path)) {
-    nlohmann::json json = nlohmann::json::parse(ReadFile(path), nullptr, false);
+    nlohmann::json json = ReadJsonFile(path);
     if (json.is_object() && json.contains("eos_token_id")) {
       const nlohmann::json& eos = json["eos_token_id"];
       if (eos.is_number_integer()) return {eos.get<int64_t>()};

@@ -1,11 +1,13 @@
 #include "src/lm/model_config.h"
 
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 
 namespace ilf::lm {
 namespace {
@@ -19,6 +21,22 @@ std::optional<Json> Get(const Json& json, const char* key) {
   return *it;
 }
 
+// Every size and id in a config fits in 32 bits; bounding them keeps the products computed from
+// them (4 * n_embd, vocab x hidden) far from int64 overflow.
+constexpr int64_t kMaxConfigInt = std::numeric_limits<int32_t>::max();
+
+int64_t CheckedInt(const Json& value, const char* key, const std::string& where) {
+  // Compared as the type nlohmann stored: a huge unsigned value read as int64 would be negative.
+  bool in_range = value.is_number_unsigned()
+                      ? value.get<uint64_t>() <= static_cast<uint64_t>(kMaxConfigInt)
+                      : value.get<int64_t>() >= 0 && value.get<int64_t>() <= kMaxConfigInt;
+  if (!in_range) {
+    throw Error(fmt::format("{}: field '{}' is {}, expected 0 to {}", where, key, value.dump(),
+                            kMaxConfigInt));
+  }
+  return value.get<int64_t>();
+}
+
 int64_t IntField(const Json& json, const char* key, const std::string& where,
                  std::optional<int64_t> fallback = std::nullopt) {
   std::optional<Json> value = Get(json, key);
@@ -30,10 +48,7 @@ int64_t IntField(const Json& json, const char* key, const std::string& where,
     throw Error(
         fmt::format("{}: field '{}' is {}, expected an integer", where, key, value->dump()));
   }
-  int64_t result = value->get<int64_t>();
-  if (result < 0)
-    throw Error(fmt::format("{}: field '{}' is {}, expected >= 0", where, key, result));
-  return result;
+  return CheckedInt(*value, key, where);
 }
 
 double NumberField(const Json& json, const char* key, const std::string& where, double fallback) {
@@ -68,12 +83,12 @@ std::string StringField(const Json& json, const char* key, const std::string& wh
 std::vector<int64_t> IdList(const Json& json, const char* key, const std::string& where) {
   std::optional<Json> value = Get(json, key);
   if (!value) return {};
-  if (value->is_number_integer()) return {value->get<int64_t>()};
+  if (value->is_number_integer()) return {CheckedInt(*value, key, where)};
   std::vector<int64_t> ids;
   if (value->is_array()) {
     for (const Json& id : *value) {
       if (!id.is_number_integer()) break;
-      ids.push_back(id.get<int64_t>());
+      ids.push_back(CheckedInt(id, key, where));
     }
     if (ids.size() == value->size()) return ids;
   }
@@ -142,6 +157,7 @@ void ReadGpt2(const Json& json, const std::string& where, ModelConfig& config) {
   config.family = Family::kGpt2;
   config.vocab_size = IntField(json, "vocab_size", where);
   config.hidden_size = IntField(json, "n_embd", where);
+  // n_embd is at most 2^31 - 1 here, so the default 4 * n_embd cannot overflow.
   config.intermediate_size = IntField(json, "n_inner", where, 4 * config.hidden_size);
   config.num_hidden_layers = IntField(json, "n_layer", where);
   config.num_attention_heads = IntField(json, "n_head", where);
@@ -232,9 +248,7 @@ ModelConfig LoadModelConfig(const std::string& path) {
     throw Error(
         fmt::format("{}: no such file; a model directory needs a Hugging Face config.json", file));
   }
-  Json json = Json::parse(ReadFile(file), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) throw Error(fmt::format("{}: not valid JSON", file));
-  return ParseModelConfig(json, file);
+  return ParseModelConfig(ReadJsonFile(file), file);
 }
 
 }  // namespace ilf::lm

@@ -1,12 +1,8 @@
 // Reading safetensors checkpoints: one file, or shards listed in model.safetensors.index.json.
 //
-// Format: an 8-byte little-endian header length N, N bytes of JSON
-//   {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}
-// and the data area, in which each tensor's bytes lie at [begin, end). The file is memory-mapped
-// read-only; tensors are handed out as CPU views over the mapping (no copy), valid while the owning
-// SafetensorsFile lives. Every header field is validated when the file is opened: N within the
-// file, well-formed JSON, known dtype, shape x dtype size == end - begin, offsets inside the data
-// area, no two tensors overlapping. Failures throw ilf::Error naming the file and the tensor.
+// The header (format and checks in src/lm/safetensors_header.h) is validated when the file is
+// opened; the file is memory-mapped read-only and tensors are handed out as CPU views over the
+// mapping (no copy), valid while the owning SafetensorsFile lives.
 // Thread safety: const methods may be called concurrently.
 #pragma once
 
@@ -18,18 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "src/lm/safetensors_header.h"
+
 namespace ilf::lm {
 
-struct TensorInfo {
-  std::string name;            // Hugging Face name, e.g. "model.norm.weight"
-  std::string dtype;           // safetensors dtype: "F32", "F16", "BF16", "F64", "I64", ...
-  std::vector<int64_t> shape;  // may be empty (a scalar)
-  uint64_t begin = 0;          // byte offset in the data area
-  uint64_t end = 0;            // one past the last byte
-};
-
 // "[896, 1024]".
-std::string ShapeString(const std::vector<int64_t>& shape);
 std::string ShapeString(torch::IntArrayRef shape);
 
 class SafetensorsFile {
@@ -79,8 +68,6 @@ class Checkpoint {
   std::map<std::string, const SafetensorsFile*> owner_;  // tensor name -> file
 };
 
-// Bytes per element of a safetensors dtype, 0 if unknown.
-int64_t DtypeBytes(const std::string& dtype);
 // The torch dtype of a safetensors dtype; throws ilf::Error for unsupported ones.
 torch::ScalarType TorchDtype(const std::string& dtype, const std::string& where);
 

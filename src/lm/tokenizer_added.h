@@ -14,6 +14,11 @@
 
 namespace ilf::lm {
 
+// The largest token id a tokenizer file may use (about 4M, 16x the largest vocabulary in use).
+// Tables are indexed by id, so a bound keeps a crafted id from costing gigabytes, and id + 1
+// (the vocabulary size) from overflowing int32.
+inline constexpr int64_t kMaxTokenId = (int64_t{1} << 22) - 1;
+
 struct AddedToken {
   int32_t id = -1;           // its token id
   std::string content;       // the exact text it matches, e.g. "<|im_start|>"

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "src/core/error.h"
+#include "src/lm/tokenizer_added.h"
 #include "src/lm/tokenizer_bytes.h"
 
 namespace ilf::lm {
@@ -38,7 +39,7 @@ BpeModel::BpeModel(const nlohmann::json& vocab, const std::vector<MergeRule>& me
   by_spelling_.reserve(vocab.size());
   for (const auto& [spelling, value] : vocab.items()) {
     if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-        value.get<int64_t>() > INT32_MAX) {
+        value.get<int64_t>() > kMaxTokenId) {
       throw Error(fmt::format("{}: token '{}' has id {}, expected a non-negative 32-bit integer",
                               vocab_where, spelling, value.dump()));
     }

@@ -153,9 +153,11 @@ void ReadTokenizerJson(const Json& json, const std::string& path, TokenizerParts
   if (json.contains("normalizer")) ReadNormalizer(json["normalizer"], path, parts);
 
   for (const Json& token : json.value("added_tokens", Json::array())) {
-    if (!token.contains("id") || !token["id"].is_number_integer() ||
-        token["id"].get<int64_t>() < 0) {
-      throw Error(path + ": added_tokens entry without a valid 'id': " + token.dump());
+    // is_number_unsigned: 4294967295 read as int64 is fine, as int32 it was -1.
+    if (!token.contains("id") || !token["id"].is_number_unsigned() ||
+        token["id"].get<uint64_t>() > static_cast<uint64_t>(kMaxTokenId)) {
+      throw Error(path + ": added_tokens entry without a valid 'id' (0 to " +
+                  std::to_string(kMaxTokenId) + "): " + token.dump());
     }
     AddedToken added = ParseAddedToken(token, token["id"].get<int32_t>(), path + ": added_tokens");
     parts->added.push_back(std::move(added));

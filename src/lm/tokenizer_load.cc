@@ -6,6 +6,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/lm/tokenizer.h"
 #include "src/lm/tokenizer_json.h"
 
@@ -45,16 +46,21 @@ std::optional<std::string> TokenText(const Json& value, const std::string& where
   throw Error(where + ": expected a token text or {\"content\": ...}, got " + value.dump());
 }
 
-// Ids of an "eos_token_id" setting (an integer or a list of them).
-std::vector<int32_t> IdList(const Json* json, const char* key) {
+// Ids of an "eos_token_id" setting (an integer or a list of them). An id outside
+// [0, kMaxTokenId] is an error: read as int32 it would wrap onto a real token.
+std::vector<int32_t> IdList(const Json* json, const char* key, const std::string& where) {
   std::vector<int32_t> ids;
   if (json == nullptr || !json->contains(key)) return ids;
   const Json& value = (*json)[key];
-  if (value.is_number_integer()) ids.push_back(value.get<int32_t>());
-  if (value.is_array()) {
-    for (const Json& id : value) {
-      if (id.is_number_integer()) ids.push_back(id.get<int32_t>());
+  std::vector<Json> values =
+      value.is_array() ? value.get<std::vector<Json>>() : std::vector<Json>{value};
+  for (const Json& id : values) {
+    if (!id.is_number_integer()) continue;
+    if (!id.is_number_unsigned() || id.get<uint64_t>() > static_cast<uint64_t>(kMaxTokenId)) {
+      throw Error(where + ": " + key + " " + id.dump() + " is not a token id (0 to " +
+                  std::to_string(kMaxTokenId) + ")");
     }
+    ids.push_back(static_cast<int32_t>(id.get<int64_t>()));
   }
   return ids;
 }
@@ -64,12 +70,7 @@ std::vector<int32_t> IdList(const Json* json, const char* key) {
 std::optional<Json> TokenizerLoader::ReadJsonIfPresent(const std::string& name) const {
   std::string path = PathOf(name);
   if (!fs::exists(path)) return std::nullopt;
-  std::string text = ReadFile(path);
-  try {
-    return Json::parse(text);
-  } catch (const Json::exception& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
-  }
+  return ReadJsonFile(path);
 }
 
 std::string TokenizerLoader::DetectFamily() const {
@@ -140,13 +141,15 @@ Tokenizer TokenizerLoader::Load() {
   tokenizer.added_ = AddedTokenMatcher(std::move(parts.added));
 
   // End-of-text: the eos token, else config.json's eos_token_id.
-  std::vector<int32_t> config_eos = IdList(config_ ? &*config_ : nullptr, "eos_token_id");
+  std::vector<int32_t> config_eos =
+      IdList(config_ ? &*config_ : nullptr, "eos_token_id", PathOf("config.json"));
   tokenizer.eos_id_ = eos ? eos : config_eos.empty() ? std::nullopt : std::optional(config_eos[0]);
   tokenizer.bos_id_ = bos;
   tokenizer.pad_id_ = pad;
   std::vector<int32_t> stops;
   if (tokenizer.eos_id_) stops.push_back(*tokenizer.eos_id_);
-  for (int32_t id : IdList(generation_config_ ? &*generation_config_ : nullptr, "eos_token_id")) {
+  for (int32_t id : IdList(generation_config_ ? &*generation_config_ : nullptr, "eos_token_id",
+                           PathOf("generation_config.json"))) {
     stops.push_back(id);
   }
   for (int32_t id : config_eos) stops.push_back(id);
@@ -172,7 +175,9 @@ void TokenizerLoader::ReadVocabAndMerges(const std::string& family, TokenizerPar
   if (family.empty()) {
     throw Error("cannot tell which pre-tokenizer the tokenizer in '" + dir_ +
                 "' uses: no "
-                "tokenizer.json, and neither tokenizer_config.json 'tokenizer_class' nor "
+                "tokenizer.json, and neither " +
+                PathOf("tokenizer_config.json") +
+                " 'tokenizer_class' nor "
                 "config.json 'model_type' names a known family (GPT2Tokenizer, CodeGenTokenizer, "
                 "Qwen2Tokenizer / gpt2, codegen, gptj, gpt_neo, qwen2, qwen3); hint: add "
                 "\"tokenizer_class\" to tokenizer_config.json");
@@ -195,9 +200,10 @@ void TokenizerLoader::ReadAddedTokensDecoder(TokenizerParts* parts) const {
     try {
       size_t used = 0;
       id = std::stoi(key, &used);
-      if (used != key.size() || id < 0) throw std::invalid_argument(key);
+      if (used != key.size() || id < 0 || id > kMaxTokenId) throw std::invalid_argument(key);
     } catch (const std::exception&) {
-      throw Error(where + ": key '" + key + "' is not a token id");
+      throw Error(where + ": key '" + key + "' is not a token id (0 to " +
+                  std::to_string(kMaxTokenId) + ")");
     }
     bool known = std::any_of(parts->added.begin(), parts->added.end(),
                              [&](const AddedToken& t) { return t.id == id; });

@@ -96,7 +96,8 @@ TEST(SafetensorsTest, CorruptHeadersNameTheFileAndTensor) {
   ExpectError([&] { SafetensorsFile f(bad_dtype); }, {"bad_dtype.safetensors", "'w'", "F8_E9"});
 
   std::string bad_json = dir.Write("bad_json.safetensors", File(R"({"w":{"dtype":)", 0));
-  ExpectError([&] { SafetensorsFile f(bad_json); }, {"bad_json.safetensors", "not a JSON object"});
+  ExpectError([&] { SafetensorsFile f(bad_json); },
+              {"bad_json.safetensors: header: not valid JSON"});
 }
 
 // A copy of golden/llama-tiny whose weights or config were changed by `edit`.

@@ -84,6 +84,17 @@ TEST_F(TokenizeCli, ErrorsNameTheLineOrId) {
   EXPECT_EQ(result.exit_code, kExitUsage) << result.output;
   EXPECT_NE(result.output.find("cannot decode token id 999999"), std::string::npos)
       << result.output;
+  // Read as int32, 4294967295 was -1 and 4294967296 + 9707 was 9707 ("Hello"): now refused.
+  for (const char* ids : {"[4294967295]", "[4294977003]", "[-1]"}) {
+    result = Tokenize(std::string("--decode '") + ids + "'");
+    EXPECT_EQ(result.exit_code, kExitUsage) << ids << ": " << result.output;
+    EXPECT_NE(result.output.find("TEXT: expected token ids (integers 0 to 2147483647)"),
+              std::string::npos)
+        << ids << ": " << result.output;
+  }
+  result = Tokenize("--decode", "{\"ids\": " + std::string(100000, '[') + std::string(100000, ']') + "}\n");
+  EXPECT_EQ(result.exit_code, kExitUsage) << result.output;
+  EXPECT_NE(result.output.find("stdin:1: JSON nested deeper than"), std::string::npos) << result.output;
   result = testing::RunCommand(testing::IlfBinary() + " tokenize --model /nonexistent x 2>&1");
   EXPECT_EQ(result.exit_code, kExitUsage) << result.output;
   EXPECT_NE(result.output.find("'/nonexistent' does not exist"), std::string::npos)

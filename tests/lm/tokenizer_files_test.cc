@@ -6,7 +6,9 @@
 
 #include "src/core/error.h"
 #include "src/lm/tokenizer.h"
+#include "src/lm/tokenizer_added.h"
 #include "src/lm/tokenizer_bytes.h"
+#include "tests/support/corruption.h"
 #include "tests/support/test_data.h"
 
 namespace ilf::lm {
@@ -147,6 +149,87 @@ TEST_F(SmallTokenizer, TokenizerJsonWithSplitRegexAndNfc) {
   json["pre_tokenizer"] = {{"type", "Metaspace"}};
   scratch_.Write("tokenizer.json", json.dump());
   EXPECT_NE(LoadError().find("unsupported pre_tokenizer"), std::string::npos) << LoadError();
+}
+
+// Regressions from review (issue 15): ids that overflowed int32, and nesting that overflowed the
+// stack after parsing.
+TEST_F(SmallTokenizer, AddedTokenIdsOutOfRangeAreRefused) {
+  WriteAll();
+  Json config = SmallConfig();
+  // 2147483647 made vocab_size = id + 1 overflow (UBSan).
+  config["added_tokens_decoder"]["2147483647"] = {{"content", "<big>"}};
+  scratch_.Write("tokenizer_config.json", config.dump());
+  EXPECT_NE(LoadError().find("added_tokens_decoder: key '2147483647' is not a token id"),
+            std::string::npos)
+      << LoadError();
+  config = SmallConfig();
+  config.erase("eos_token");
+  scratch_.Write("tokenizer_config.json", config.dump());
+  // eos 4294967296 + 300 read as int32 was id 300.
+  scratch_.Write("config.json", Json{{"eos_token_id", 4294967596ull}}.dump());
+  EXPECT_NE(LoadError().find("config.json: eos_token_id 4294967596 is not a token id"),
+            std::string::npos)
+      << LoadError();
+}
+
+TEST_F(SmallTokenizer, TokenizerJsonIdOutOfRangeIsRefusedNotWrapped) {
+  Json json = {{"model", {{"type", "BPE"}, {"vocab", SmallVocab()}, {"merges", Json::array()}}},
+               {"pre_tokenizer", {{"type", "ByteLevel"}}},
+               // 4294967295 was stored as -1: `ilf tokenize --decode '[-1]'` printed "<neg>".
+               {"added_tokens", {{{"id", 4294967295ull}, {"content", "<neg>"}}}}};
+  scratch_.Write("tokenizer.json", json.dump());
+  EXPECT_NE(LoadError().find("added_tokens entry without a valid 'id'"), std::string::npos)
+      << LoadError();
+  json["added_tokens"] = {{{"id", 300}, {"content", "<ok>"}}};
+  scratch_.Write("tokenizer.json", json.dump());
+  Tokenizer t = Tokenizer::Load(scratch_.path());
+  EXPECT_EQ(t.Encode("<ok>"), (std::vector<int32_t>{300}));
+  EXPECT_THROW(t.Decode({-1}), Error);
+}
+
+TEST_F(SmallTokenizer, VocabularyIdsBeyondTheBoundAreRefused) {
+  WriteAll();
+  Json vocab = SmallVocab();
+  vocab["huge"] = kMaxTokenId + 1;  // a table indexed by id would take gigabytes
+  scratch_.Write("vocab.json", vocab.dump());
+  EXPECT_NE(LoadError().find("vocab.json"), std::string::npos) << LoadError();
+}
+
+TEST_F(SmallTokenizer, DeeplyNestedPreTokenizerIsRefusedWhileParsing) {
+  WriteAll();
+  // Sequence pre-tokenizers nested 100k deep overflowed the stack (SIGSEGV) in the reader.
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += R"({"type": "Sequence", "pretokenizers": [)";
+  deep += R"({"type": "ByteLevel"})";
+  for (int i = 0; i < 100000; ++i) deep += "]}";
+  Json model = {{"type", "BPE"}, {"vocab", SmallVocab()}, {"merges", Json::array()}};
+  scratch_.Write("tokenizer.json",
+                 R"({"model": )" + model.dump() + R"(, "pre_tokenizer": )" + deep + "}");
+  EXPECT_NE(LoadError().find("tokenizer.json: JSON nested deeper than"), std::string::npos)
+      << LoadError();
+}
+
+TEST_F(SmallTokenizer, EveryTruncationAndCorruptionOfEachFileIsAnErrorNamingIt) {
+  WriteAll();
+  auto load = [&](const std::string&) { Tokenizer::Load(scratch_.path()); };
+  auto at_line_end = [](const std::string& text) {
+    return [text](size_t cut) { return cut > 0 && (text[cut - 1] == '\n' || text[cut] == '\n'); };
+  };
+  testing::SweepOptions sparse;  // the vocabulary is 3 KB: a sample of offsets reaches every kind
+  sparse.cut_stride = 11;
+  sparse.flip_stride = 29;
+  testing::SweepFile(scratch_.path() + "/vocab.json", SmallVocab().dump(), load, sparse);
+  testing::SweepOptions merges;  // a cut at a line end is a shorter valid list (no trailer)
+  // Also within the "#version" header line: the rest is then an empty list.
+  merges.cut_may_succeed = [&](size_t cut) {
+    return cut <= std::string(kMerges).find('\n') || at_line_end(kMerges)(cut);
+  };
+  testing::SweepFile(scratch_.path() + "/merges.txt", kMerges, load, merges);
+  testing::SweepFile(scratch_.path() + "/tokenizer_config.json", SmallConfig().dump(), load);
+  Json json = {{"model", {{"type", "BPE"}, {"vocab", SmallVocab()}, {"merges", {"a b", "ab c"}}}},
+               {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
+               {"added_tokens", {{{"id", 300}, {"content", "<x>"}, {"special", true}}}}};
+  testing::SweepFile(scratch_.path() + "/tokenizer.json", json.dump(), load, sparse);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "src/core/error.h"
+#include "tests/support/corruption.h"
 #include "tests/support/test_data.h"
 
 namespace ilf::tasks {
@@ -166,11 +167,63 @@ TEST_F(ManifestErrors, ATestThatCanNeverFailIsWarnedAboutAtLoad) {
   EXPECT_EQ(log.find("test 4 "), std::string::npos) << log;
 }
 
+TEST(ManifestSuite, LimitsOutOfRangeAreRefused) {
+  testing::ScratchDir dir;
+  dir.Write("t.jsonl", "{\"task_id\": \"a\", \"text\": \"t\", \"tests\": [\"assert 1\"]}\n");
+  auto error_of = [&](const std::string& limit) {
+    std::string manifest =
+        dir.Write("m.json", "{\"name\": \"m\", \"file\": \"t.jsonl\", " + limit + "}");
+    return ErrorOf([&] { SelectSuite(manifest); });
+  };
+  // -1 turned the memory limit off; 2^44 + 1 MiB wrapped to 1 MiB in bytes.
+  for (const char* limit :
+       {"\"memory_limit_mib\": -1", "\"memory_limit_mib\": 17592186044417",
+        "\"memory_limit_mib\": 0", "\"memory_limit_mib\": 1.5", "\"memory_limit_mib\": \"64\"",
+        "\"time_limit_ms\": -5", "\"time_limit_ms\": 18446744073709551615"}) {
+    std::string message = error_of(limit);
+    EXPECT_NE(message.find("m.json: manifest '"), std::string::npos) << limit << ": " << message;
+    EXPECT_NE(message.find("expected an integer from 1 to"), std::string::npos)
+        << limit << ": " << message;
+  }
+  EXPECT_EQ(error_of("\"memory_limit_mib\": 512, \"time_limit_ms\": 100"), "");
+}
+
+TEST(ManifestSuite, DeeplyNestedManifestIsRefused) {
+  testing::ScratchDir dir;
+  std::string manifest =
+      dir.Write("m.json", "{\"name\": \"m\", \"description\": " + std::string(100000, '[') +
+                              std::string(100000, ']') + "}");
+  EXPECT_NE(ErrorOf([&] { SelectSuite(manifest); }).find("m.json: JSON nested deeper than"),
+            std::string::npos);
+}
+
 TEST(ManifestSuite, ExampleManifestLoads) {
   const char* source = std::getenv("ILF_SOURCE_DIR");
   ASSERT_NE(source, nullptr);
   auto selection = SelectSuite(std::string(source) + "/tasks/examples/toy-suite.json:test");
   EXPECT_GT(selection->tasks.size(), 0u);
+}
+
+TEST(ManifestSuite, EveryTruncationAndCorruptionIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir;
+  const std::string tasks =
+      "{\"task_id\": \"a1\", \"text\": \"add\", \"tests\": [\"assert add(1, 2) == 3\"], \"split\": "
+      "\"dev\"}\n"
+      "{\"task_id\": 7, \"text\": \"neg\", \"tests\": [\"assert neg(1) == -1\"], \"setup\": \"x = "
+      "1\"}\n";
+  const std::string manifest =
+      "{\"name\": \"toy\", \"file\": \"tasks.jsonl\", \"prompt_style\": \"text\", "
+      "\"time_limit_ms\": 2500, "
+      "\"memory_limit_mib\": 256, \"splits\": {\"low\": {\"range\": [1, 9]}, \"dev\": {\"ids\": "
+      "[\"a1\"]}}}";
+  dir.Write("tasks.jsonl", tasks);
+  auto load = [](const std::string& path) { LoadManifestSuite(path); };
+  testing::SweepFile(dir.path() + "/suite.json", manifest, load);
+  // The tasks file: a cut at a line end is a valid shorter file.
+  std::string manifest_path = dir.Write("suite.json", manifest);
+  testing::SweepFile(
+      dir.path() + "/tasks.jsonl", tasks, [&](const std::string&) { load(manifest_path); },
+      {[&](size_t cut) { return cut > 0 && (tasks[cut - 1] == '\n' || tasks[cut] == '\n'); }});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/jsonl.h"
 #include "src/lm/safetensors.h"
 
@@ -55,12 +56,7 @@ void PruneCheckpoints(const std::string& out_dir, int64_t keep) {
 
 int64_t ReadTrainingStep(const std::string& checkpoint_dir, const nlohmann::json& expected_key) {
   const std::string path = (fs::path(checkpoint_dir) / kTrainStateFile).string();
-  nlohmann::json state;
-  try {
-    state = nlohmann::json::parse(ReadFile(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
-  }
+  nlohmann::json state = ReadJsonFile(path);
   if (state.value("schema", "") != "ilf.train_state" || state.value("version", 0) != 1 ||
       !state.contains("step") || !state["step"].is_number_integer()) {
     throw Error(path + ": not an ilf.train_state version 1 file with a \"step\"");
