@@ -15,6 +15,7 @@
 #include "src/lm/tokenizer.h"
 #include "src/lm/train/batching.h"
 #include "src/lm/train/checkpoint.h"
+#include "src/lm/train/lora.h"
 #include "src/lm/train/train_state.h"
 #include "src/lm/train/train_step.h"
 #include "src/lm/weights.h"

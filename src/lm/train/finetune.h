@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/lm/train/lora.h"
+#include "src/lm/train/lora_config.h"
 
 namespace ilf::lm {
 

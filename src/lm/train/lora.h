@@ -21,16 +21,10 @@
 
 #include "src/lm/causal_lm.h"
 #include "src/lm/layers.h"
+#include "src/lm/train/lora_config.h"
 #include "src/lm/train/optim.h"
 
 namespace ilf::lm {
-
-struct LoraConfig {
-  int64_t rank = 0;     // adapter rank r; 0 = full finetuning (no LoRA)
-  double alpha = 16.0;  // scale numerator: the update is (alpha / rank) · B A
-  std::vector<std::string> target_modules = {"q_proj", "v_proj"};  // last name component to adapt
-  double dropout = 0.0;  // lora_dropout on the branch input, in [0, 1); 0 = none (PEFT's default)
-};
 
 class LoraAdapters {
  public:

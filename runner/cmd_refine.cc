@@ -1,0 +1,80 @@
+// `ilf refine`: N refinements per feedback item with a model (runner/round/refine.h).
+#include "runner/cli.h"
+#include "runner/commands.h"
+#include "runner/model_flags.h"
+#include "runner/round/code_adapter.h"
+#include "runner/round/refine.h"
+#include "src/core/error.h"
+#include "src/core/jsonl.h"
+#include "src/core/log.h"
+#include "src/core/progress.h"
+
+namespace ilf {
+
+int RunRefine(int argc, char** argv) {
+  CLI::App app{
+      "Refine programs given feedback: for each item of a feedback file (ilf.feedback, or the "
+      "ILF paper's format via `ilf feedback --source human:FILE`), N refinements from the "
+      "paper's prompt OLD CODE:\\n{old}\\n\\nFEEDBACK:\\n{feedback}\\n\\nREFINEMENT:\\n{initial "
+      "prompt}, the old code cut to --old-code-tokens at a line boundary; the N refinements of "
+      "an item share one prefill; completions are cut like initial samples. Writes samples "
+      "JSONL (task_id, sample_id, parent_sample_id, feedback_id, completion) that `ilf eval` "
+      "scores as it is.",
+      "ilf refine"};
+  ModelFlags model_flags;
+  std::string suite, feedback_path, out_path;
+  lm::GenerateOptions gen;
+  gen.n = 30;
+  gen.temperature = 0.8;
+  gen.top_p = 0.95;
+  gen.max_new_tokens = 512;
+  int64_t old_code_tokens = 512;
+  AddModelFlags(app, &model_flags);
+  app.add_option("--suite", suite, "NAME or MANIFEST.json: the tasks' prompts")->required();
+  app.add_option("--feedback", feedback_path, "feedback JSONL (ilf.feedback)")->required();
+  app.add_option("--out", out_path, "refinements JSONL to write (atomically)")->required();
+  app.add_option("--n", gen.n, "refinements per item (sharing one prefill)")->capture_default_str();
+  app.add_option("--temperature", gen.temperature, "0 = greedy")->capture_default_str();
+  app.add_option("--top-p", gen.top_p, "nucleus mass; 1 = off")->capture_default_str();
+  app.add_option("--max-new-tokens", gen.max_new_tokens, "tokens per refinement at most")
+      ->capture_default_str();
+  app.add_option("--seed", gen.seed, "fixes every sampled token")->capture_default_str();
+  app.add_option("--batch-rows", gen.max_batch_rows, "prompts x samples decoded together")
+      ->capture_default_str();
+  app.add_option("--old-code-tokens", old_code_tokens, "old program budget in the prompt, tokens")
+      ->capture_default_str();
+  if (auto code = ParseCommandLine(app, argc, argv)) return *code;
+  if (gen.n < 1) throw Error("--n must be at least 1");
+
+  round::TextModel model(model_flags.model_dir, model_flags.tokenizer_dir, model_flags.load);
+  round::CodeAdapterOptions options;
+  options.suite = suite;
+  options.old_code_max_tokens = old_code_tokens;
+  options.count_tokens = [&](const std::string& text) { return model.CountTokens(text); };
+  round::CodeAdapter adapter(options);
+  std::vector<round::FeedbackItem> items = adapter.ReadFeedback(feedback_path);
+  size_t usable = 0;
+  for (const round::FeedbackItem& item : items) {
+    adapter.InitialPrompt(item.task_id);  // an unknown task id fails before any generation
+    usable += !item.feedback.empty();
+  }
+  Progress progress("refine", static_cast<int64_t>(usable) * gen.n);
+  int64_t reported = 0;
+  size_t skipped = 0;
+  std::vector<round::Output> refinements = round::Refine(
+      adapter, model, items, gen,
+      [&](int64_t finished) {
+        progress.Advance(finished - reported);
+        reported = finished;
+      },
+      &skipped);
+  progress.Finish();
+  JsonlWriter writer(out_path, ArtifactHeader{"ilf.samples", 1, ""});
+  for (const round::Output& r : refinements) writer.Write(r.ToJson());
+  writer.Commit();
+  LogInfo("wrote {} refinements of {} feedback items to {} ({} items without feedback skipped)",
+          refinements.size(), usable, out_path, skipped);
+  return 0;
+}
+
+}  // namespace ilf

@@ -1,0 +1,223 @@
+#include "runner/round/config.h"
+
+#include <fstream>
+
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+
+namespace ilf::round {
+namespace {
+
+Json FinetuneJson(const FinetuneSettings& f) {
+  return {{"epochs", f.epochs},
+          {"lr", f.lr},
+          {"batch_size", f.batch_size},
+          {"grad_accum", f.grad_accum},
+          {"warmup_steps", f.warmup_steps},
+          {"lora_rank", f.lora_rank},
+          {"lora_alpha", f.lora_alpha},
+          {"save_every_steps", f.save_every_steps},
+          {"max_length", f.max_length}};
+}
+
+FinetuneSettings FinetuneFrom(const Json& j) {
+  FinetuneSettings f;
+  j.at("epochs").get_to(f.epochs);
+  j.at("lr").get_to(f.lr);
+  j.at("batch_size").get_to(f.batch_size);
+  j.at("grad_accum").get_to(f.grad_accum);
+  j.at("warmup_steps").get_to(f.warmup_steps);
+  j.at("lora_rank").get_to(f.lora_rank);
+  j.at("lora_alpha").get_to(f.lora_alpha);
+  j.at("save_every_steps").get_to(f.save_every_steps);
+  j.at("max_length").get_to(f.max_length);
+  return f;
+}
+
+std::string TypeName(const Json& v) {
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  return std::string("a ") + v.type_name();
+}
+
+bool SameKind(const Json& want, const Json& got) {
+  if (want.is_number_float()) return got.is_number();
+  if (want.is_number_integer()) return got.is_number_integer();
+  return want.type() == got.type();
+}
+
+// Checks `user` against the defaults' shape (keys and value kinds) and writes it over `merged`.
+void Merge(const Json& user, Json* merged, const std::string& where, const std::string& prefix) {
+  if (!user.is_object()) throw Error(where + ": the config must be a JSON object");
+  for (const auto& [key, value] : user.items()) {
+    std::string name = prefix + key;
+    if (!merged->contains(key)) {
+      std::string known;
+      for (const auto& [k, v] : merged->items()) known += (known.empty() ? "" : ", ") + k;
+      throw Error(where + ": unknown key '" + name + "' (known here: " + known + ")");
+    }
+    Json& slot = (*merged)[key];
+    if (slot.is_object()) {
+      Merge(value, &slot, where, name + ".");
+      continue;
+    }
+    if (!SameKind(slot, value)) {
+      throw Error(where + ": '" + name + "' must be " + TypeName(slot) + ", got " + value.dump());
+    }
+    if (slot.is_array() && !slot.empty()) {
+      for (const Json& element : value) {
+        if (!SameKind(slot[0], element))
+          throw Error(where + ": '" + name + "' holds " + element.dump() + ", expected " +
+                      TypeName(slot[0]) + " elements");
+      }
+    }
+    slot = value;
+  }
+}
+
+void Diff(const Json& a, const Json& b, const std::string& prefix, std::vector<std::string>* out) {
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      if (!b.contains(key)) {
+        out->push_back(prefix + key + ": " + value.dump() + " -> (absent)");
+      } else {
+        Diff(value, b[key], prefix + key + ".", out);
+      }
+    }
+    for (const auto& [key, value] : b.items()) {
+      if (!a.contains(key)) out->push_back(prefix + key + ": (absent) -> " + value.dump());
+    }
+    return;
+  }
+  if (a != b) {
+    std::string name = prefix.empty() ? "config" : prefix.substr(0, prefix.size() - 1);
+    out->push_back(name + ": " + a.dump() + " -> " + b.dump());
+  }
+}
+
+}  // namespace
+
+Json RoundConfig::ToJson() const {
+  return {
+      {"task", task},
+      {"suite", suite},
+      {"train_split", train_split},
+      {"train_limit", train_limit},
+      {"train_task_ids", train_task_ids},
+      {"eval_split", eval_split},
+      {"eval_limit", eval_limit},
+      {"eval_task_ids", eval_task_ids},
+      {"policy_model", policy_model},
+      {"refine_model", refine_model},
+      {"tokenizer", tokenizer},
+      {"device", device},
+      {"dtype", dtype},
+      {"threads", threads},
+      {"samples_per_task", samples_per_task},
+      {"refinements_per_item", refinements_per_item},
+      {"sampling",
+       {{"temperature", sampling.temperature},
+        {"top_p", sampling.top_p},
+        {"max_new_tokens", sampling.max_new_tokens},
+        {"batch_rows", sampling.batch_rows}}},
+      {"feedback",
+       {{"source", feedback.source}, {"per_task", feedback.per_task}, {"shots", feedback.shots}}},
+      {"selection", selection},
+      {"finetune", FinetuneJson(finetune)},
+      {"refiner",
+       {{"annotations", refiner.annotations},
+        {"task_ids", refiner.task_ids},
+        {"finetune", FinetuneJson(refiner.finetune)}}},
+      {"eval_samples_per_task", eval_samples_per_task},
+      {"eval_temperature", eval_temperature},
+      {"ks", ks},
+      {"rounds", rounds},
+      {"sandbox_workers", sandbox_workers},
+      {"seed", seed}};
+}
+
+std::string RoundConfig::Hash() const { return HashJson(ToJson()); }
+
+RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
+  Json merged = RoundConfig().ToJson();
+  Merge(json, &merged, where, "");
+  RoundConfig c;
+  const Json& j = merged;
+  j.at("task").get_to(c.task);
+  j.at("suite").get_to(c.suite);
+  j.at("train_split").get_to(c.train_split);
+  j.at("train_limit").get_to(c.train_limit);
+  j.at("eval_split").get_to(c.eval_split);
+  j.at("eval_limit").get_to(c.eval_limit);
+  j.at("policy_model").get_to(c.policy_model);
+  j.at("refine_model").get_to(c.refine_model);
+  j.at("tokenizer").get_to(c.tokenizer);
+  j.at("device").get_to(c.device);
+  j.at("dtype").get_to(c.dtype);
+  j.at("threads").get_to(c.threads);
+  j.at("samples_per_task").get_to(c.samples_per_task);
+  j.at("refinements_per_item").get_to(c.refinements_per_item);
+  const Json& s = j.at("sampling");
+  s.at("temperature").get_to(c.sampling.temperature);
+  s.at("top_p").get_to(c.sampling.top_p);
+  s.at("max_new_tokens").get_to(c.sampling.max_new_tokens);
+  s.at("batch_rows").get_to(c.sampling.batch_rows);
+  const Json& f = j.at("feedback");
+  f.at("source").get_to(c.feedback.source);
+  f.at("per_task").get_to(c.feedback.per_task);
+  f.at("shots").get_to(c.feedback.shots);
+  j.at("selection").get_to(c.selection);
+  c.finetune = FinetuneFrom(j.at("finetune"));
+  const Json& r = j.at("refiner");
+  r.at("annotations").get_to(c.refiner.annotations);
+  auto ids = [&](const Json& from, const char* key, std::vector<std::string>* out,
+                 const std::string& name) {
+    try {
+      from.at(key).get_to(*out);
+    } catch (const Json::exception&) {
+      throw Error(where + ": '" + name + "' must be a list of task id strings");
+    }
+  };
+  ids(r, "task_ids", &c.refiner.task_ids, "refiner.task_ids");
+  ids(j, "train_task_ids", &c.train_task_ids, "train_task_ids");
+  ids(j, "eval_task_ids", &c.eval_task_ids, "eval_task_ids");
+  c.refiner.finetune = FinetuneFrom(r.at("finetune"));
+  j.at("eval_samples_per_task").get_to(c.eval_samples_per_task);
+  j.at("eval_temperature").get_to(c.eval_temperature);
+  j.at("ks").get_to(c.ks);
+  j.at("rounds").get_to(c.rounds);
+  j.at("sandbox_workers").get_to(c.sandbox_workers);
+  j.at("seed").get_to(c.seed);
+
+  auto positive = [&](int64_t value, const char* name) {
+    if (value < 1)
+      throw Error(where + ": '" + name + "' must be at least 1, got " + std::to_string(value));
+  };
+  positive(c.samples_per_task, "samples_per_task");
+  positive(c.refinements_per_item, "refinements_per_item");
+  positive(c.eval_samples_per_task, "eval_samples_per_task");
+  positive(c.rounds, "rounds");
+  positive(c.feedback.per_task, "feedback.per_task");
+  positive(c.sampling.max_new_tokens, "sampling.max_new_tokens");
+  for (int64_t k : c.ks) positive(k, "ks");
+  // The selection rule is the adapter's to check (summarization adds its own selectors).
+  return c;
+}
+
+RoundConfig LoadRoundConfig(const std::string& path) {
+  Json json;
+  try {
+    json = Json::parse(ReadFile(path));
+  } catch (const Json::parse_error& e) {
+    throw Error(path + ": not valid JSON (" + e.what() + ")");
+  }
+  return ParseRoundConfig(json, path);
+}
+
+std::vector<std::string> ConfigDifferences(const Json& before, const Json& after) {
+  std::vector<std::string> out;
+  Diff(before, after, "", &out);
+  return out;
+}
+
+}  // namespace ilf::round

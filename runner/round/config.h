@@ -1,0 +1,91 @@
+// RoundConfig: every setting of `ilf round`, with the paper's defaults (DESIGN.md §1, Chen et al.
+// on MBPP). The config file (JSON) and the command line fill this struct; every field is optional;
+// unknown keys are refused naming the key and the known ones. The effective config (every default
+// filled in) is saved in the run directory's manifest, and its hash marks every artifact.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/core/jsonl.h"
+
+namespace ilf::round {
+
+struct SamplingConfig {
+  double temperature = 0.8;      // Chen et al.: 0.8
+  double top_p = 0.95;           // nucleus mass; 1 = off
+  int64_t max_new_tokens = 512;  // per sample
+  int64_t batch_rows = 64;       // prompts x samples decoded together
+};
+
+struct FeedbackConfig {
+  std::string source = "execution";  // "execution", "human:FILE" (ours or surge_annotations.jsonl),
+                                     // "model:DIR"
+  int64_t per_task = 1;              // incorrect outputs per failing task that get feedback (m)
+  int64_t shots = 1;                 // model feedback: human-annotated examples in its prompt
+};
+
+struct FinetuneSettings {
+  int64_t epochs = 2;            // paper: 2
+  double lr = 5e-6;              // paper: 5e-6
+  int64_t batch_size = 8;        // pairs per micro-batch
+  int64_t grad_accum = 4;        // micro-batches per step (effective batch 32)
+  int64_t warmup_steps = 0;      // linear warm-up steps
+  int64_t lora_rank = 0;         // 0 = full finetuning
+  double lora_alpha = 16.0;      // LoRA scale numerator
+  int64_t save_every_steps = 0;  // checkpoint interval (resume granularity); 0 = once per epoch
+  int64_t max_length = 0;        // longest prompt+target in tokens; 0 = the model's context
+};
+
+// Optional stage 0: train π_Refine on human annotations (refinement prompt -> human refinement).
+struct RefinerTraining {
+  std::string annotations;            // "" = skip; else a surge_annotations.jsonl-style file
+  std::vector<std::string> task_ids;  // annotated tasks to train on; empty = every record
+  FinetuneSettings finetune;          // how π_Refine is trained
+};
+
+struct RoundConfig {
+  std::string task = "code";                // the task adapter (runner/round/adapters.h)
+  std::string suite = "mbpp";               // NAME or MANIFEST.json
+  std::string train_split = "chen-train";   // tasks the policy learns from (MBPP_Train)
+  int64_t train_limit = 0;                  // first N training tasks; 0 = all
+  std::vector<std::string> train_task_ids;  // explicit training tasks (instead of split and limit)
+  std::string eval_split = "chen-test";     // held-out tasks for pass@k (Chen et al. 11-110)
+  int64_t eval_limit = 0;                   // first N held-out tasks; 0 = all
+  std::vector<std::string> eval_task_ids;   // explicit held-out tasks (instead of split and limit)
+  std::string policy_model;                 // π_θ checkpoint directory (required)
+  std::string refine_model;                 // π_Refine; "" = the policy
+  std::string tokenizer;                    // tokenizer directory; "" = each model's own
+  std::string device = "auto";              // "auto", "cpu", "cuda", "cuda:N"
+  std::string dtype = "auto";               // model dtype for generation
+  int64_t threads = 0;                      // CPU threads; 0 = the core count
+  int64_t samples_per_task = 30;            // n initial samples per training task (paper: 30)
+  int64_t refinements_per_item = 30;        // N refinements per feedback item
+  SamplingConfig sampling;                  // initial samples and refinements
+  FeedbackConfig feedback;
+  std::string selection = "random";    // "random" (seeded), "shortest", "most_likely"
+  FinetuneSettings finetune;           // π_θ finetuning
+  RefinerTraining refiner;             // stage 0
+  int64_t eval_samples_per_task = 30;  // samples per held-out task for pass@k
+  double eval_temperature = 0.8;       // sampling temperature for pass@k
+  std::vector<int64_t> ks = {1, 10};   // pass@k reported
+  int64_t rounds = 1;                  // ILF rounds; round r+1 starts from round r's model
+  int64_t sandbox_workers = 0;         // sandbox helpers; 0 = one per core
+  uint64_t seed = 0;                   // every random choice of the run
+
+  Json ToJson() const;
+  // The effective config hash (of ToJson()), written into every artifact header.
+  std::string Hash() const;
+};
+
+// Parses a config; missing fields keep their defaults. Throws ilf::Error naming `where` and the
+// field for an unknown key or a value of the wrong type.
+RoundConfig ParseRoundConfig(const Json& json, const std::string& where);
+RoundConfig LoadRoundConfig(const std::string& path);
+
+// The differences between two effective configs, one "field: old -> new" line each (for refusing a
+// resume with a changed config). Empty when equal.
+std::vector<std::string> ConfigDifferences(const Json& before, const Json& after);
+
+}  // namespace ilf::round

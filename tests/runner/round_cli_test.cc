@@ -1,0 +1,190 @@
+// `ilf round` end to end on a tiny model with the ILF paper's human annotations: every stage runs
+// and leaves artifacts the other commands read; a run SIGKILLed inside each stage and resumed ends
+// with the same artifacts as an uninterrupted one; a changed config is refused on resume.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "src/core/atomic_file.h"
+#include "src/core/jsonl.h"
+#include "tests/support/test_data.h"
+
+namespace ilf {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+using testing::ScratchDir;
+
+std::string Ilf() { return testing::IlfBinary(); }
+
+// Annotated MBPP tasks with short human refinements.
+const char* kTasks = R"(["536", "268", "335"])";
+
+class RoundCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    surge_ = testing::FindData("ilf-code/surge_annotations.jsonl");
+    std::string gpt2 = testing::FindData("tokenizers/gpt2");
+    if (surge_.empty() || gpt2.empty() || testing::FindData("mbpp/mbpp.jsonl").empty()) return;
+    dir_ = new ScratchDir();
+    std::string config = dir_->Write("model-config.json", R"({
+      "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 50257,
+      "n_embd": 32, "n_layer": 2, "n_head": 2, "n_positions": 1024, "n_inner": null,
+      "activation_function": "gelu_new", "layer_norm_epsilon": 1e-05, "initializer_range": 0.02,
+      "bos_token_id": 50256, "eos_token_id": 50256, "tie_word_embeddings": true})");
+    model_ = dir_->path() + "/model";
+    auto r = RunCommand(Ilf() + " init-model --config " + config + " --out " + model_ +
+                        " --tokenizer " + gpt2 + " --seed 3 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  void SetUp() override {
+    if (dir_ == nullptr) {
+      GTEST_SKIP() << "reference data (mbpp, tokenizers/gpt2, ilf-code) not found under "
+                      "ILF_DATA_DIR; set ILF_DATA_DIR to run this test";
+    }
+  }
+
+  // A round config: π_Refine first learns the human refinements of the tasks (stage 0).
+  static std::string Config(const std::string& name, int epochs, const std::string& extra = "") {
+    std::string finetune = R"({"epochs": )" + std::to_string(epochs) +
+                           R"(, "lr": 0.003, "batch_size": 3, "grad_accum": 1,
+                              "save_every_steps": 1})";
+    return dir_->Write(name, R"({
+      "suite": "mbpp", "train_task_ids": )" +
+                                 std::string(kTasks) + R"(,
+      "eval_task_ids": )" + kTasks +
+                                 R"(, "policy_model": ")" + model_ + R"(",
+      "samples_per_task": 2, "refinements_per_item": 2, "eval_samples_per_task": 2,
+      "sampling": {"temperature": 0.8, "max_new_tokens": 40}, "eval_temperature": 0.0,
+      "feedback": {"source": "human:)" +
+                                 surge_ + R"("}, "finetune": )" + finetune + R"(,
+      "refiner": {"annotations": ")" +
+                                 surge_ + R"(", "task_ids": )" + kTasks + R"(,
+                  "finetune": )" +
+                                 finetune + R"(},
+      "ks": [1], "sandbox_workers": 2, "seed": 7)" +
+                                 extra + "}");
+  }
+
+  static inline ScratchDir* dir_ = nullptr;
+  static inline std::string model_;
+  static inline std::string surge_;
+};
+
+Json Manifest(const std::string& run) { return Json::parse(ReadFile(run + "/manifest.json")); }
+
+// Results records without what the sandbox measured (times, memory): the rest must be identical.
+std::string WithoutMeasurements(const std::string& path) {
+  std::string out;
+  for (const JsonlRecord& r : ReadJsonl(path)) {
+    Json v = r.value;
+    for (const char* key : {"wall_time_ms", "cpu_time_ms", "peak_memory_kib"}) v.erase(key);
+    if (v.contains("tests")) {
+      for (Json& t : v["tests"]) t.erase("duration_ms");
+    }
+    out += v.dump() + "\n";
+  }
+  return out;
+}
+
+TEST_F(RoundCli, HumanFeedbackRoundRunsEveryStageAndOtherCommandsReadItsArtifacts) {
+  ScratchDir work;
+  std::string run = work.path() + "/run";
+  auto r = RunCommand(Ilf() + " round --config " + Config("round.json", 2) + " --run-dir " + run +
+                      " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json round = Manifest(run)["rounds"]["1"];
+  for (const char* stage : {"train_refiner", "sample", "execute", "feedback", "refine", "select",
+                            "finetune", "eval_before", "eval_after"})
+    EXPECT_EQ(round[stage]["status"], "done") << stage << "\n" << r.output;
+  EXPECT_EQ(round["sample"]["counts"]["samples"], 6);
+  EXPECT_EQ(round["execute"]["counts"]["tasks_needing_feedback"], 3);  // a random model
+  EXPECT_EQ(round["feedback"]["counts"]["usable"], 3);  // one human annotation per task
+  EXPECT_EQ(round["refine"]["counts"]["refinements"], 6);
+  EXPECT_NE(r.output.find("selected pairs"), std::string::npos) << r.output;  // the round table
+
+  // `ilf eval` scores the samples and the refinements as they are.
+  for (const char* file : {"samples.jsonl", "refinements.jsonl"}) {
+    auto e = RunCommand(Ilf() + " eval --suite mbpp --samples " + run + "/round-1/" + file +
+                        " --k 1 --out " + work.path() + "/eval-" + file + " 2>&1");
+    EXPECT_EQ(e.exit_code, 0) << file << ": " << e.output;
+  }
+  // The refinements keep their lineage.
+  for (const JsonlRecord& rec :
+       ReadArtifact(run + "/round-1/refinements.jsonl", "ilf.samples", 1)) {
+    EXPECT_TRUE(rec.Has("parent_sample_id") && rec.Has("feedback_id")) << rec.value.dump();
+  }
+  // A second run into the same directory is refused; a resume of a finished run does nothing.
+  auto again = RunCommand(Ilf() + " round --config " + Config("round.json", 2) + " --run-dir " +
+                          run + " 2>&1");
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("--resume"), std::string::npos) << again.output;
+}
+
+TEST_F(RoundCli, ResumeWithAChangedConfigIsRefusedNamingTheDifference) {
+  ScratchDir work;
+  std::string run = work.path() + "/run";
+  auto r = RunCommand("ILF_KILL_AT=round-1/sample " + Ilf() + " round --config " +
+                      Config("a.json", 1) + " --run-dir " + run + " 2>&1");
+  ASSERT_NE(r.exit_code, 0) << r.output;  // killed
+  auto resumed = RunCommand(Ilf() + " round --resume --config " +
+                            Config("b.json", 1, R"(, "selection": "shortest")") + " --run-dir " +
+                            run + " 2>&1");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find("selection: \"random\" -> \"shortest\""), std::string::npos)
+      << resumed.output;
+}
+
+// SIGKILL inside each stage in turn (ILF_KILL_AT), each time followed by --resume, ends with the
+// artifacts of an uninterrupted run: every JSONL byte for byte (results without the sandbox's
+// timings), and the finetuned weights.
+TEST_F(RoundCli, SigkillInsideEachStageThenResumeGivesIdenticalArtifacts) {
+  ScratchDir work;
+  std::string config = Config("kill.json", 1);
+  std::string clean = work.path() + "/clean", killed = work.path() + "/killed";
+  auto r = RunCommand(Ilf() + " round --config " + config + " --run-dir " + clean + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  bool first = true;
+  for (const char* stage : {"train_refiner", "sample", "execute", "feedback", "refine", "select",
+                            "finetune", "eval_before", "eval_after"}) {
+    auto k = RunCommand(std::string("ILF_KILL_AT=round-1/") + stage + " " + Ilf() + " round " +
+                        (first ? "" : "--resume ") + "--config " + config + " --run-dir " + killed +
+                        " >/dev/null 2>&1; echo status=$?");
+    first = false;
+    EXPECT_NE(k.output.find("status=137"), std::string::npos) << stage << ": " << k.output;
+    Json round = Manifest(killed)["rounds"].value("1", Json::object());
+    EXPECT_FALSE(round.contains(stage)) << stage << " recorded as done though killed inside";
+  }
+  auto done =
+      RunCommand(Ilf() + " round --resume --config " + config + " --run-dir " + killed + " 2>&1");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  size_t compared = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(clean + "/round-1")) {
+    std::string rel = fs::relative(entry.path(), clean).string();
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || rel.find("checkpoint-") != std::string::npos) continue;
+    std::string other = killed + "/" + rel;
+    ASSERT_TRUE(fs::exists(other)) << rel;
+    if (name.find("results") != std::string::npos) {
+      EXPECT_EQ(WithoutMeasurements(entry.path()), WithoutMeasurements(other)) << rel;
+    } else if (name.size() > 6 &&
+               (name.substr(name.size() - 6) == ".jsonl" || name == "model.safetensors")) {
+      if (name == "metrics.jsonl") continue;  // finetuning's log holds wall-clock rates
+      EXPECT_TRUE(ReadFile(entry.path()) == ReadFile(other)) << rel << " differs";
+    } else {
+      continue;
+    }
+    ++compared;
+  }
+  EXPECT_GE(compared, 12u);
+  for (const auto& entry : fs::recursive_directory_iterator(killed))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+}
+
+}  // namespace
+}  // namespace ilf

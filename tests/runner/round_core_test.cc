@@ -1,0 +1,151 @@
+// The torch-free parts of a round: config defaults and validation, selection rules, the old-code
+// budget, the run directory's manifest and its resume checks.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "runner/round/config.h"
+#include "runner/round/old_code.h"
+#include "runner/round/run_dir.h"
+#include "runner/round/selection.h"
+#include "src/core/atomic_file.h"
+#include "tests/support/test_data.h"
+
+namespace ilf::round {
+namespace {
+
+using testing::ErrorOf;
+using testing::ScratchDir;
+
+TEST(RoundConfig, DefaultsAreThePapersMbppSetting) {
+  RoundConfig c = ParseRoundConfig(Json::object(), "c.json");
+  EXPECT_EQ(c.task, "code");
+  EXPECT_EQ(c.train_split, "chen-train");
+  EXPECT_EQ(c.eval_split, "chen-test");
+  EXPECT_EQ(c.samples_per_task, 30);
+  EXPECT_DOUBLE_EQ(c.sampling.temperature, 0.8);
+  EXPECT_DOUBLE_EQ(c.finetune.lr, 5e-6);
+  EXPECT_EQ(c.finetune.batch_size * c.finetune.grad_accum, 32);
+  EXPECT_EQ(c.finetune.epochs, 2);
+  EXPECT_EQ(c.selection, "random");
+  EXPECT_EQ(c.ks, (std::vector<int64_t>{1, 10}));
+}
+
+TEST(RoundConfig, FieldsOverrideDefaultsAndRoundTrip) {
+  Json j = {{"suite", "mbpp"},
+            {"samples_per_task", 4},
+            {"sampling", {{"temperature", 1}}},
+            {"finetune", {{"lr", 0.001}}},
+            {"train_task_ids", {"11", "12"}}};
+  RoundConfig c = ParseRoundConfig(j, "c.json");
+  EXPECT_EQ(c.samples_per_task, 4);
+  EXPECT_DOUBLE_EQ(c.sampling.temperature, 1.0);  // an integer where a number is expected
+  EXPECT_EQ(c.sampling.max_new_tokens, 512);      // sibling keeps its default
+  EXPECT_DOUBLE_EQ(c.finetune.lr, 0.001);
+  EXPECT_EQ(c.train_task_ids, (std::vector<std::string>{"11", "12"}));
+  EXPECT_EQ(ParseRoundConfig(c.ToJson(), "x").ToJson(), c.ToJson());
+  EXPECT_NE(c.Hash(), RoundConfig().Hash());
+}
+
+TEST(RoundConfig, UnknownKeysAndWrongTypesAreRefusedNamingThem) {
+  EXPECT_NE(ErrorOf([] {
+              ParseRoundConfig({{"sampels_per_task", 3}}, "c.json");
+            }).find("c.json: unknown key 'sampels_per_task'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseRoundConfig({{"sampling", {{"temp", 1.0}}}}, "c.json");
+            }).find("unknown key 'sampling.temp'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseRoundConfig({{"samples_per_task", 2.5}}, "c.json");
+            }).find("'samples_per_task' must be an integer, got 2.5"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseRoundConfig({{"ks", {1, "10"}}}, "c.json");
+            }).find("'ks' holds"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseRoundConfig({{"rounds", 0}}, "c.json");
+            }).find("'rounds' must be at least 1"),
+            std::string::npos);
+}
+
+TEST(RoundConfig, DifferencesNameTheChangedFields) {
+  Json a = RoundConfig().ToJson();
+  RoundConfig changed;
+  changed.selection = "shortest";
+  changed.finetune.lr = 1e-5;
+  std::vector<std::string> diffs = ConfigDifferences(a, changed.ToJson());
+  ASSERT_EQ(diffs.size(), 2u);
+  EXPECT_EQ(diffs[0], "finetune.lr: 5e-06 -> 1e-05");
+  EXPECT_EQ(diffs[1], "selection: \"random\" -> \"shortest\"");
+  EXPECT_TRUE(ConfigDifferences(a, a).empty());
+}
+
+TEST(Selection, RulesChooseAsDocumented) {
+  std::vector<Candidate> c = {{30, -5.0}, {10, -9.0}, {10, -1.0}, {50, -1.0}};
+  EXPECT_EQ(ChooseCandidate(c, "shortest", 0, "t"), 1u);     // first of the ties
+  EXPECT_EQ(ChooseCandidate(c, "most_likely", 0, "t"), 2u);  // first of the ties
+  EXPECT_FALSE(ChooseCandidate({}, "random", 0, "t").has_value());
+  EXPECT_FALSE(ErrorOf([&] { ChooseCandidate(c, "longest", 0, "t"); }).empty());
+}
+
+TEST(Selection, RandomIsSeededPerTaskAndCoversCandidates) {
+  std::vector<Candidate> c(5);
+  std::set<size_t> seen;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
+    size_t a = *ChooseCandidate(c, "random", seed, "11");
+    EXPECT_EQ(a, *ChooseCandidate(c, "random", seed, "11"));  // same seed and task, same choice
+    seen.insert(a);
+  }
+  EXPECT_EQ(seen.size(), 5u);
+}
+
+TEST(OldCode, CutAtALineBoundaryWithinTheTokenBudget) {
+  auto words = [](const std::string& s) {  // tokens = whitespace-separated words
+    size_t n = 0;
+    bool in = false;
+    for (char ch : s) {
+      bool space = ch == ' ' || ch == '\n';
+      n += !space && !in;
+      in = !space;
+    }
+    return n;
+  };
+  std::string program = "def f(a):\n    x = a + 1\n    return x\n";  // 2 + 5 + 2 words
+  EXPECT_EQ(CutToTokenBudget(program, 9, words), program);
+  EXPECT_EQ(CutToTokenBudget(program, 8, words), "def f(a):\n    x = a + 1\n");
+  EXPECT_EQ(CutToTokenBudget(program, 6, words), "def f(a):\n");
+  EXPECT_EQ(CutToTokenBudget(program, 1, words), "");
+  EXPECT_EQ(CutToTokenBudget("abcdef", 3, nullptr), "");  // bytes, one line that does not fit
+}
+
+TEST(RunDir, NewRunResumeAndChangedConfig) {
+  ScratchDir dir;
+  std::string run = dir.path() + "/run";
+  Json config = RoundConfig().ToJson();
+  {
+    RunDir r(run, config, false, {{"ilf", "test"}});
+    EXPECT_FALSE(r.Done(1, "sample"));
+    r.MarkDone(1, "sample", {{"samples", 3}}, StageTimes{2.0, 1.5, 0.2, 0.1}, {});
+    EXPECT_TRUE(r.Done(1, "sample"));
+  }
+  EXPECT_NE(ErrorOf([&] { RunDir(run, config, false, {}); }).find("--resume"), std::string::npos);
+  // A writer that died before its commit leaves a temporary; a resume removes it.
+  std::filesystem::create_directories(run + "/round-1");
+  WriteFileAtomically(run + "/round-1/samples.jsonl.tmp-99-0", "partial");
+  RunDir resumed(run, config, true, {});
+  EXPECT_TRUE(resumed.Done(1, "sample"));
+  EXPECT_FALSE(std::filesystem::exists(run + "/round-1/samples.jsonl.tmp-99-0"));
+  Json m = ReadManifest(run);
+  EXPECT_EQ(m["rounds"]["1"]["sample"]["counts"]["samples"], 3);
+  EXPECT_NEAR(m["rounds"]["1"]["sample"]["times"]["orchestration_s"].get<double>(), 0.2, 1e-9);
+  RoundConfig other;
+  other.seed = 5;
+  std::string error = ErrorOf([&] { RunDir(run, other.ToJson(), true, {}); });
+  EXPECT_NE(error.find("seed: 0 -> 5"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace ilf::round
