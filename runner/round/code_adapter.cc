@@ -88,9 +88,6 @@ std::vector<Check> CodeAdapter::CheckOutputs(const std::vector<Output>& outputs)
                       ? 0.0
                       : static_cast<double>(passed_tests) / result.exec.tests.size();
     check.detail = result.ToJson();
-    // The program that ran, for feedback sources that quote it.
-    check.detail["program"] = tasks::ProgramOf(suite_->suite, *result.sample->task,
-                                               result.sample->text, tasks::ProgramMode::kAuto);
     checks.push_back(std::move(check));
   }
   return checks;

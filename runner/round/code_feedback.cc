@@ -7,6 +7,7 @@
 
 #include "feedback/feedback.h"
 #include "feedback/human_file.h"
+#include "feedback/run_feedback.h"
 #include "runner/round/code_adapter.h"
 #include "src/core/error.h"
 #include "tasks/suite.h"
@@ -45,10 +46,18 @@ std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& requ
     feedback::WriteFeedback(request.out_path, kept, request.config_hash);
     return ReadFeedback(request.out_path);
   }
-  // TODO(rounds): feedback::RunFeedback (execution and model sources) once feedback/ defines it.
-  throw Error("feedback source '" + request.source +
-              "': only human:FILE is wired into rounds yet (execution and model feedback come "
-              "with feedback/'s RunFeedback)");
+  feedback::FeedbackOptions options;
+  options.source = request.source;
+  options.suite = options_.suite;
+  options.results_path = request.checks_path;
+  options.per_task = request.per_task;
+  options.seed = request.seed;
+  options.out_path = request.out_path;
+  options.shots = request.shots;
+  options.device = request.device;
+  options.sandbox_workers = options_.sandbox_workers;
+  feedback::RunFeedback(options);
+  return ReadFeedback(request.out_path);
 }
 
 std::vector<FeedbackItem> CodeAdapter::ReadFeedback(const std::string& path) const {

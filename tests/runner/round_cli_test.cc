@@ -126,6 +126,28 @@ TEST_F(RoundCli, HumanFeedbackRoundRunsEveryStageAndOtherCommandsReadItsArtifact
   EXPECT_NE(again.output.find("--resume"), std::string::npos) << again.output;
 }
 
+TEST_F(RoundCli, ExecutionFeedbackRoundWritesNotesFromTheSandboxAndRefinesThem) {
+  ScratchDir work;
+  std::string run = work.path() + "/run";
+  std::string config = dir_->Write("exec.json", R"({
+      "suite": "mbpp", "train_task_ids": ["11", "12"], "eval_task_ids": ["11"],
+      "policy_model": ")" + model_ + R"(", "samples_per_task": 2, "refinements_per_item": 3,
+      "eval_samples_per_task": 1, "sampling": {"max_new_tokens": 24},
+      "feedback": {"source": "execution", "per_task": 2}, "ks": [1], "sandbox_workers": 2})");
+  auto r = RunCommand(Ilf() + " round --config " + config + " --run-dir " + run + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<JsonlRecord> feedback =
+      ReadArtifact(run + "/round-1/feedback.jsonl", "ilf.feedback", 1);
+  ASSERT_EQ(feedback.size(), 4u);  // 2 tasks x 2 incorrect programs (a random model)
+  for (const JsonlRecord& f : feedback) {
+    EXPECT_EQ(f.value["source"], "execution");
+    EXPECT_FALSE(f.value["feedback"].get<std::string>().empty()) << f.value.dump();
+  }
+  Json round = Manifest(run)["rounds"]["1"];
+  EXPECT_EQ(round["refine"]["counts"]["refinements"], 12);
+  EXPECT_EQ(round["finetune"]["counts"]["pairs"], 0);  // nothing passed: π_θ unchanged
+}
+
 TEST_F(RoundCli, ResumeWithAChangedConfigIsRefusedNamingTheDifference) {
   ScratchDir work;
   std::string run = work.path() + "/run";
@@ -145,7 +167,7 @@ TEST_F(RoundCli, ResumeWithAChangedConfigIsRefusedNamingTheDifference) {
 // timings), and the finetuned weights.
 TEST_F(RoundCli, SigkillInsideEachStageThenResumeGivesIdenticalArtifacts) {
   ScratchDir work;
-  std::string config = Config("kill.json", 1);
+  std::string config = Config("kill.json", 2);  // 2 steps: killed after the first
   std::string clean = work.path() + "/clean", killed = work.path() + "/killed";
   auto r = RunCommand(Ilf() + " round --config " + config + " --run-dir " + clean + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
