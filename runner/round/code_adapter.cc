@@ -125,10 +125,8 @@ Json CodeAdapter::Evaluate(const std::vector<Output>& samples, const std::vector
   std::map<std::string, tasks::TaskCounts> counts;
   int64_t sandbox_errors = 0, passed = 0;
   for (const Check& check : checks) {
-    if (check.verdict == "SANDBOX_ERROR") {  // ours: never a task failure
-      ++sandbox_errors;
-      continue;
-    }
+    // Ours, counted as a failure as `ilf eval` does, so an error can never raise pass@k.
+    sandbox_errors += check.verdict == "SANDBOX_ERROR";
     counts[check.task_id].n++;
     counts[check.task_id].c += check.passed;
     passed += check.passed;
