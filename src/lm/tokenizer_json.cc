@@ -124,7 +124,9 @@ AddedToken ParseAddedToken(const nlohmann::json& json, int32_t id, const std::st
   return token;
 }
 
-void ReadTokenizerJson(const Json& json, const std::string& path, TokenizerParts* parts) {
+namespace {
+
+void ReadTokenizerJsonFields(const Json& json, const std::string& path, TokenizerParts* parts) {
   const Json& model = json.value("model", Json::object());
   std::string model_type = TypeOf(model);
   if (!(model_type == "BPE" || (model_type.empty() && model.contains("merges")))) {
@@ -161,6 +163,19 @@ void ReadTokenizerJson(const Json& json, const std::string& path, TokenizerParts
     }
     AddedToken added = ParseAddedToken(token, token["id"].get<int32_t>(), path + ": added_tokens");
     parts->added.push_back(std::move(added));
+  }
+}
+
+}  // namespace
+
+void ReadTokenizerJson(const Json& json, const std::string& path, TokenizerParts* parts) {
+  // A field of the wrong type (a number where an object or a bool belongs) makes nlohmann's
+  // value() and get() throw its own type_error: name the file instead (found by fuzzing).
+  try {
+    if (!json.is_object()) throw Error(path + ": expected a JSON object, got " + json.type_name());
+    ReadTokenizerJsonFields(json, path, parts);
+  } catch (const Json::exception& e) {
+    throw Error(path + ": a field has the wrong type (" + std::string(e.what()) + ")");
   }
 }
 

@@ -89,7 +89,16 @@ std::string TokenizerLoader::DetectFamily() const {
   return "";
 }
 
-Tokenizer Tokenizer::Load(const std::string& dir) { return TokenizerLoader(dir).Load(); }
+Tokenizer Tokenizer::Load(const std::string& dir) {
+  // The loader reads tokenizer_config.json, config.json and generation_config.json field by field;
+  // one of the wrong type would escape as nlohmann's own type_error (exit 1, no file named).
+  try {
+    return TokenizerLoader(dir).Load();
+  } catch (const Json::exception& e) {
+    throw Error(dir + "/tokenizer_config.json (or config.json, generation_config.json): a field " +
+                "has the wrong type (" + std::string(e.what()) + ")");
+  }
+}
 
 Tokenizer TokenizerLoader::Load() {
   if (!fs::is_directory(dir_)) {

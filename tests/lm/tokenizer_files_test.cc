@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+
 #include "src/core/error.h"
 #include "src/lm/tokenizer.h"
 #include "src/lm/tokenizer_added.h"
@@ -230,6 +232,34 @@ TEST_F(SmallTokenizer, EveryTruncationAndCorruptionOfEachFileIsAnErrorNamingIt) 
                {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
                {"added_tokens", {{{"id", 300}, {"content", "<x>"}, {"special", true}}}}};
   testing::SweepFile(scratch_.path() + "/tokenizer.json", json.dump(), load, sparse);
+}
+
+TEST_F(SmallTokenizer, FieldsOfTheWrongTypeNameTheFile) {
+  // Found by fuzzing (tests/fuzz/regressions/tokenizer_json): nlohmann's type_error escaped.
+  Json json = {{"model", {{"type", "BPE"}, {"vocab", SmallVocab()}, {"merges", Json::array()}}},
+               {"pre_tokenizer", {{"type", "ByteLevel"}}},
+               {"added_tokens", {{{"id", 300}, {"content", "<x>"}, {"special", "yes"}}}}};
+  scratch_.Write("tokenizer.json", json.dump());
+  EXPECT_NE(LoadError().find("tokenizer.json: a field has the wrong type"), std::string::npos)
+      << LoadError();
+  scratch_.Write("tokenizer.json", "[1]");
+  EXPECT_NE(LoadError().find("tokenizer.json: expected a JSON object"), std::string::npos)
+      << LoadError();
+  std::remove((scratch_.path() + "/tokenizer.json").c_str());
+  WriteAll();
+  Json config = SmallConfig();
+  config["added_tokens_decoder"]["303"] = 5;
+  scratch_.Write("tokenizer_config.json", config.dump());
+  EXPECT_NE(LoadError().find("tokenizer_config.json: added_tokens_decoder: added token 303"),
+            std::string::npos)
+      << LoadError();
+  config = SmallConfig();
+  config["added_tokens_decoder"]["300"]["lstrip"] = "yes";
+  scratch_.Write("tokenizer_config.json", config.dump());
+  EXPECT_NE(LoadError().find("tokenizer_config.json (or config.json, generation_config.json): a "
+                             "field has the wrong type"),
+            std::string::npos)
+      << LoadError();
 }
 
 }  // namespace
