@@ -82,7 +82,10 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
   for (int64_t p : prompt_indices) {
     for (int64_t s = 0; s < n; ++s) {
       rows.push_back(p * n + s);
-      streams.push_back(static_cast<uint64_t>(p) * 0x100000001b3ull + static_cast<uint64_t>(s));
+      uint64_t prompt_seed = config_.prompt_seeds.empty()
+                                 ? PromptSeed(config_.seed, static_cast<uint64_t>(p))
+                                 : config_.prompt_seeds[p];
+      streams.push_back(SampleStream(prompt_seed, static_cast<uint64_t>(s)));
       out[p * n + s].prompt_index = p;
       out[p * n + s].sample_index = s;
     }
@@ -90,7 +93,7 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
 
   for (int64_t step = 0; step < config_.max_new_tokens && !rows.empty(); ++step) {
     ThrowIfInterrupted();
-    torch::Tensor next = NextTokens(logits, config_.sampling, config_.seed, streams, step);  // [R]
+    torch::Tensor next = NextTokens(logits, config_.sampling, /*seed=*/0, streams, step);  // [R]
     torch::Tensor logprob =
         logits.gather(1, next.unsqueeze(1)).squeeze(1) - logits.logsumexp(-1);  // [R]
     std::vector<int64_t> next_host(next.numel());
@@ -110,6 +113,7 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
       }
       seq.tokens.push_back(token);
       seq.logprob += lp[r];
+      seq.token_logprobs.push_back(lp[r]);
       if (stop_ && stop_(seq.prompt_index, seq.tokens)) {
         seq.finish_reason = "stop";
       } else if (step + 1 == config_.max_new_tokens) {
@@ -151,6 +155,8 @@ std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
                                         const GenerationConfig& config, const StopCallback& stop,
                                         const StepCallback& on_step) {
   ILF_CHECK(config.num_samples >= 1 && config.max_batch_rows >= 1, "bad generation config");
+  ILF_CHECK(config.prompt_seeds.empty() || config.prompt_seeds.size() == prompts.size(),
+            "prompt_seeds: one per prompt");
   const ModelConfig& mc = model.config();
   for (size_t i = 0; i < prompts.size(); ++i) {
     if (prompts[i].empty()) {

@@ -53,6 +53,10 @@ double UniformDraw(uint64_t seed, uint64_t stream, uint64_t step) {
   return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
 
+uint64_t SampleStream(uint64_t prompt_seed, uint64_t sample) {
+  return SplitMix64(prompt_seed) ^ SplitMix64(sample);
+}
+
 torch::Tensor NextTokens(const torch::Tensor& logits, const SamplingParams& params, uint64_t seed,
                          const std::vector<uint64_t>& streams, uint64_t step) {
   if (params.temperature <= 0) return logits.argmax(-1);  // [R]

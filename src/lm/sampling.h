@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "src/lm/sampling_seed.h"
+
 namespace ilf::lm {
 
 struct SamplingParams {
@@ -29,6 +31,9 @@ torch::Tensor SampleWithDraws(const torch::Tensor& logits, const torch::Tensor& 
 // A uniform number in [0, 1) that depends only on (seed, stream, step): row streams are independent
 // of batch composition, so a sample is reproducible whatever else is generated with it.
 double UniformDraw(uint64_t seed, uint64_t stream, uint64_t step);
+
+// The UniformDraw stream (with seed 0) of sample `sample` of a prompt whose seed is `prompt_seed`.
+uint64_t SampleStream(uint64_t prompt_seed, uint64_t sample);
 
 // Greedy or sampled next tokens for float logits [R, V]; `streams` [R] and `step` select the draws.
 torch::Tensor NextTokens(const torch::Tensor& logits, const SamplingParams& params, uint64_t seed,

@@ -102,6 +102,27 @@ TEST(GenerateTest, SeededSamplingIsReproducibleAndIndependentOfBatching) {
   EXPECT_LT(same, 3) << "another seed should give other samples";
 }
 
+// A server answers a run's prompts a, a+1, ... in a request seeded PromptSeed(seed, a), each of its
+// prompts then seeded by prompt_seeds: it must draw what the whole in-process run draws.
+TEST(GenerateTest, PromptSeedsReproduceARunsSamplesForASubsetOfItsPrompts) {
+  ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
+  GoldenGreedy g = Load(dir);
+  GenerationConfig config;
+  config.max_new_tokens = 8;
+  config.num_samples = 2;
+  config.sampling = {1.0, 0, 1.0};
+  config.seed = 11;
+  std::vector<GeneratedSequence> all = Generate(*g.model, g.prompts, config);
+  GenerationConfig tail = config;
+  tail.seed = PromptSeed(config.seed, 1);  // prompts 1 and 2 alone, seeded for offset 1
+  std::vector<GeneratedSequence> rest = Generate(*g.model, {g.prompts[1], g.prompts[2]}, tail);
+  GenerationConfig explicit_seeds = config;  // the last prompt with its own seed given
+  explicit_seeds.prompt_seeds = {PromptSeed(config.seed, 2)};
+  std::vector<GeneratedSequence> last = Generate(*g.model, {g.prompts[2]}, explicit_seeds);
+  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].tokens, all[2 + i].tokens) << i;
+  for (size_t i = 0; i < last.size(); ++i) EXPECT_EQ(last[i].tokens, all[4 + i].tokens) << i;
+}
+
 TEST(GenerateTest, EndOfTextAndStopCallbackEndRowsEarly) {
   ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
   GoldenGreedy g = Load(dir);
