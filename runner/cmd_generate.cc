@@ -127,7 +127,10 @@ int RunGenerate(int argc, char** argv) {
   if (stopping && !tokenizer)
     throw Error("--stop needs a tokenizer to decode completions; pass --tokenizer");
 
-  std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, model_flags.load);
+  // An endpoint's answers are journaled beside the output as they arrive: an interrupted run
+  // resumes without asking again.
+  const std::string journal = JournalPath(model_flags, out_path + ".requests.jsonl");
+  std::unique_ptr<lm::LanguageModel> model = LoadModel(model_flags, journal);
   std::vector<std::vector<int64_t>> prompts;
   for (const PromptItem& item : items) prompts.push_back(item.ids);
   // Embedding rows past the tokenizer's ids (Qwen2.5 pads 151,665 ids to 151,936 rows) have no
@@ -156,6 +159,7 @@ int RunGenerate(int argc, char** argv) {
   std::string model_name = std::filesystem::path(model_dir).filename().string();
   if (model_name.empty())
     model_name = std::filesystem::path(model_dir).parent_path().filename().string();
+  if (lm::IsRemoteModel(model_dir)) model_name = model->info().name;
   JsonlWriter writer(out_path);
   for (const lm::Sample& sample : samples) {
     std::string text;
@@ -172,6 +176,8 @@ int RunGenerate(int argc, char** argv) {
                   {"finish_reason", sample.finish_reason}});
   }
   writer.Commit();
+  if (!journal.empty() && model_flags.load.remote.journal_path.empty())
+    std::filesystem::remove(journal);
   LogInfo("wrote {} samples for {} prompts to {}", samples.size(), items.size(), out_path);
   return 0;
 }

@@ -1,5 +1,6 @@
 // `ilf score`: log-probabilities of continuations given prompts (best-of-N, InstructRM).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "runner/cli.h"
@@ -66,8 +67,9 @@ int RunScore(int argc, char** argv) {
       throw Error(record.Where() + ": the prompt has no tokens; scoring needs a context");
     }
   }
-  std::unique_ptr<lm::LanguageModel> model =
-      lm::LoadLanguageModel(model_flags.model_dir, model_flags.load);
+  const std::string journal =
+      JournalPath(model_flags, out_path.empty() ? "" : out_path + ".requests.jsonl");
+  std::unique_ptr<lm::LanguageModel> model = LoadModel(model_flags, journal);
   std::vector<lm::ScoreResult> results = model->Score(requests);
 
   std::unique_ptr<JsonlWriter> writer;
@@ -85,6 +87,8 @@ int RunScore(int argc, char** argv) {
   }
   if (writer) {
     writer->Commit();
+    if (!journal.empty() && model_flags.load.remote.journal_path.empty())
+      std::filesystem::remove(journal);
     LogInfo("scored {} pairs -> {}", records.size(), out_path);
   }
   return 0;

@@ -5,7 +5,10 @@
 namespace ilf {
 
 void AddModelFlags(CLI::App& app, ModelFlags* flags) {
-  app.add_option("--model", flags->model_dir, "checkpoint directory (config.json + *.safetensors)")
+  lm::RemoteOptions& remote = flags->load.remote;
+  app.add_option("--model", flags->model_dir,
+                 "checkpoint directory (config.json + *.safetensors), or an OpenAI-compatible "
+                 "endpoint http(s)://HOST:PORT/v1 (vLLM, SGLang, ilf serve; key from ILF_API_KEY)")
       ->required();
   app.add_option("--tokenizer", flags->tokenizer_dir, "tokenizer directory (default: --model)");
   app.add_option("--device", flags->load.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
@@ -13,17 +16,42 @@ void AddModelFlags(CLI::App& app, ModelFlags* flags) {
       ->capture_default_str();
   app.add_option("--threads", flags->load.threads, "CPU threads (0 = all cores)")
       ->capture_default_str();
+  app.add_option("--model-name", remote.model_name,
+                 "endpoint: the served model's name (default: the first of /v1/models)");
+  app.add_option("--concurrency", remote.concurrency, "endpoint: requests in flight")
+      ->capture_default_str();
+  app.add_option("--max-retries", remote.max_retries,
+                 "endpoint: retries after 429, 5xx, a dropped connection or a timeout")
+      ->capture_default_str();
+  app.add_option("--request-timeout", remote.request_timeout_s, "endpoint: seconds per request")
+      ->capture_default_str();
+  app.add_option("--request-journal", remote.journal_path,
+                 "endpoint: JSONL of answers kept for a rerun (default: OUT.requests.jsonl)");
 }
 
 std::unique_ptr<lm::Tokenizer> LoadTokenizer(const ModelFlags& flags) {
   namespace fs = std::filesystem;
   std::string dir = flags.tokenizer_dir;
-  if (dir.empty() && (fs::exists(fs::path(flags.model_dir) / "tokenizer.json") ||
-                      fs::exists(fs::path(flags.model_dir) / "vocab.json"))) {
+  if (dir.empty() && !lm::IsRemoteModel(flags.model_dir) &&
+      (fs::exists(fs::path(flags.model_dir) / "tokenizer.json") ||
+       fs::exists(fs::path(flags.model_dir) / "vocab.json"))) {
     dir = flags.model_dir;
   }
   if (dir.empty()) return nullptr;
   return std::make_unique<lm::Tokenizer>(lm::Tokenizer::Load(dir));
+}
+
+std::string JournalPath(const ModelFlags& flags, const std::string& default_journal) {
+  if (!lm::IsRemoteModel(flags.model_dir)) return "";
+  return flags.load.remote.journal_path.empty() ? default_journal : flags.load.remote.journal_path;
+}
+
+std::unique_ptr<lm::LanguageModel> LoadModel(const ModelFlags& flags,
+                                             const std::string& default_journal) {
+  lm::LoadOptions load = flags.load;
+  load.remote.tokenizer_dir = flags.tokenizer_dir;
+  load.remote.journal_path = JournalPath(flags, default_journal);
+  return lm::LoadLanguageModel(flags.model_dir, load);
 }
 
 }  // namespace ilf

@@ -12,6 +12,7 @@
 #include "src/core/log.h"
 #include "src/lm/device.h"
 #include "src/lm/generate.h"
+#include "src/lm/remote_model.h"
 #include "src/lm/score.h"
 #include "src/lm/threads.h"
 #include "src/lm/weights.h"
@@ -66,6 +67,11 @@ class TorchLanguageModel : public LanguageModel {
     config.max_new_tokens = options.max_new_tokens;
     config.sampling = {options.temperature, options.top_k, options.top_p};
     config.seed = options.seed;
+    config.prompt_seeds = options.prompt_seeds;
+    if (!options.prompt_seeds.empty() && options.prompt_seeds.size() != prompts.size()) {
+      throw Error(fmt::format("prompt_seeds: {} seeds for {} prompts", options.prompt_seeds.size(),
+                              prompts.size()));
+    }
     if (!options.ignore_eos) {
       config.eos_token_ids =
           options.eos_token_ids.empty() ? info_.eos_token_ids : options.eos_token_ids;
@@ -92,7 +98,7 @@ class TorchLanguageModel : public LanguageModel {
     samples.reserve(sequences.size());
     for (GeneratedSequence& seq : sequences) {
       samples.push_back({seq.prompt_index, seq.sample_index, std::move(seq.tokens), seq.logprob,
-                         seq.finish_reason});
+                         std::move(seq.token_logprobs), seq.finish_reason});
     }
     return samples;
   }
@@ -129,6 +135,7 @@ class TorchLanguageModel : public LanguageModel {
 
 std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir,
                                                  const LoadOptions& options) {
+  if (IsRemoteModel(dir)) return MakeRemoteLanguageModel(dir, options.remote);
   return std::make_unique<TorchLanguageModel>(dir, options);
 }
 

@@ -1,9 +1,13 @@
 // LanguageModel: what the runner sees of a model (DESIGN.md §3) — generate, score — in plain C++
 // types, with LibTorch hidden behind the implementation (pimpl), so runner code never includes
-// torch and a remote server could stand in for the in-process model.
+// torch. Two engines implement it: the in-process LibTorch model (a checkpoint directory) and a
+// remote OpenAI-compatible server (`http(s)://HOST:PORT/v1`: vLLM, SGLang, `ilf serve`; see
+// src/lm/remote_model.h), both chosen by LoadLanguageModel from the same --model string.
 //
 // Token ids in, token ids out: text goes through the tokenizer (src/lm/tokenizer*), which the
-// caller owns; stop strings are a StopFn that decodes (see runner/cmd_generate.cc).
+// caller owns; stop strings are a StopFn that decodes (see runner/cmd_generate.cc). The remote
+// engine sends token ids and asks for token ids back (vLLM's return_tokens_as_token_ids), so both
+// engines see the same ids.
 // Thread safety: one call at a time per object.
 #pragma once
 
@@ -17,12 +21,31 @@
 
 namespace ilf::lm {
 
+// How the remote engine talks to an OpenAI-compatible server (ignored for a checkpoint directory).
+// The API key comes from the environment (ILF_API_KEY) only, so it never sits in a config, a log
+// or an artifact.
+struct RemoteOptions {
+  std::string model_name;     // the served model's name ("model"); empty: the first of /v1/models
+  std::string tokenizer_dir;  // the model's tokenizer; needed only when the server sends text
+                              // without token ids (ids are re-encoded from the text then)
+  int concurrency = 16;       // requests in flight at once
+  int max_retries = 8;        // retries of a request after 429, 5xx, a dropped connection or a
+                              // timeout, with exponential backoff and jitter
+  double backoff_initial_s = 0.5;   // first retry's backoff (seconds); doubles per retry
+  double backoff_max_s = 30;        // backoff cap (seconds); a 429's Retry-After is honoured up to it
+  double request_timeout_s = 600;   // per request: connect, send and wait for the answer (seconds)
+  std::string journal_path;         // append every answer here and answer repeated requests from it
+                                    // (an interrupted run resumes); empty: no journal
+};
+
 struct LoadOptions {
   std::string device = "auto";  // "auto" (CUDA when available), "cpu", "cuda", "cuda:N"
   std::string dtype =
       "auto";       // "auto" (float32 on CPU, bfloat16 on CUDA), "float32", "bfloat16", "float16"
   int threads = 0;  // CPU threads for torch and OpenBLAS; 0 = the core count
+  RemoteOptions remote;  // for an http(s):// model
 };
+
 
 struct GenerateOptions {
   int64_t n = 1;                       // samples per prompt (sharing one prefill)
@@ -34,6 +57,8 @@ struct GenerateOptions {
   std::vector<int64_t> eos_token_ids;  // empty = the model's (generation_config.json, config.json)
   bool ignore_eos = false;             // generate max_new_tokens even past end-of-text
   int64_t max_batch_rows = 64;         // prompts x samples decoded together
+  std::vector<uint64_t> prompt_seeds;  // one per prompt: its draws' seed, overriding seed (a server
+                                       // batching requests); empty: PromptSeed(seed, prompt index)
 };
 
 struct Sample {
@@ -41,6 +66,7 @@ struct Sample {
   int64_t sample_id = 0;                // 0 .. n - 1
   std::vector<int64_t> completion_ids;  // new tokens, without the end-of-text id
   double logprob = 0;                   // sum of log-probs of completion_ids (temperature 1)
+  std::vector<double> token_logprobs;   // one per completion id (temperature 1)
   std::string finish_reason;            // "eos", "stop" or "length"
 };
 
@@ -61,8 +87,9 @@ struct ScoreResult {
 };
 
 struct ModelInfo {
-  std::string path;          // the checkpoint directory
-  std::string architecture;  // config.json architectures[0]
+  std::string path;          // the checkpoint directory, or the endpoint's URL
+  std::string name;          // the served model's name (remote engines); empty in process
+  std::string architecture;  // config.json architectures[0]; "openai-compatible" (remote)
   int64_t vocab_size = 0;
   int64_t parameters = 0;              // number of weights
   std::vector<int64_t> eos_token_ids;  // generation_config.json's, else config.json's
@@ -93,8 +120,12 @@ class LanguageModel {
   virtual const ModelInfo& info() const = 0;
 };
 
-// Loads a Hugging Face checkpoint directory (config.json + safetensors). Throws ilf::Error for a
-// bad checkpoint or option, EnvironmentError when CUDA is asked for and absent.
+// Whether `model` names an OpenAI-compatible endpoint (http:// or https://) rather than a directory.
+bool IsRemoteModel(const std::string& model);
+
+// Loads a Hugging Face checkpoint directory (config.json + safetensors), or connects to the
+// OpenAI-compatible endpoint `http(s)://HOST:PORT/v1` with options.remote. Throws ilf::Error for a bad
+// checkpoint, option or unreachable endpoint, EnvironmentError when CUDA is asked for and absent.
 std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir,
                                                  const LoadOptions& options = {});
 

@@ -65,7 +65,7 @@ TEST(InitModelTest, TokenizerFilesAreCopiedAndMissingOnesAreAnError) {
   EXPECT_TRUE(fs::exists(dir.path() + "/m/vocab.json"));
   EXPECT_TRUE(fs::exists(dir.path() + "/m/merges.txt"));
   EXPECT_TRUE(fs::exists(dir.path() + "/m/generation_config.json"));
-  auto model = LoadLanguageModel(dir.path() + "/m", {"cpu", "float32", 0});
+  auto model = LoadLanguageModel(dir.path() + "/m", {"cpu", "float32", 0, {}});
   EXPECT_EQ(model->info().eos_token_ids, std::vector<int64_t>{50256});
   EXPECT_THROW(InitModel({config, dir.path() + "/n", dir.path(), 0}), Error);
 }

@@ -1,0 +1,243 @@
+#include "src/lm/openai_protocol.h"
+
+#include <fmt/format.h>
+
+#include "src/core/error.h"
+
+namespace ilf::lm {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kTokenIdPrefix[] = "token_id:";
+
+Json UsageJson(const CompletionResponse& r) {
+  return {{"prompt_tokens", r.prompt_tokens},
+          {"completion_tokens", r.completion_tokens},
+          {"total_tokens", r.prompt_tokens + r.completion_tokens}};
+}
+
+[[noreturn]] void Bad(const std::string& field, const std::string& why) {
+  throw Error(fmt::format("request field '{}': {}", field, why));
+}
+
+PromptInput PromptOf(const Json& value, const std::string& field) {
+  PromptInput prompt;
+  if (value.is_string()) {
+    prompt.is_text = true;
+    prompt.text = value.get<std::string>();
+    return prompt;
+  }
+  if (!value.is_array() || value.empty()) Bad(field, "expected text or a non-empty list of ids");
+  for (const Json& id : value) {
+    if (!id.is_number_integer()) Bad(field, "token id " + id.dump() + " is not an integer");
+    prompt.ids.push_back(id.get<int64_t>());
+  }
+  return prompt;
+}
+
+template <typename T>
+T Get(const Json& body, const char* field, T fallback) {
+  if (!body.contains(field) || body[field].is_null()) return fallback;
+  try {
+    return body[field].get<T>();
+  } catch (const Json::exception&) {
+    Bad(field, "wrong type: " + body[field].dump());
+  }
+}
+
+// The sampling fields shared by completions and chat.
+void ParseSampling(const Json& body, CompletionRequest* r) {
+  r->model = Get<std::string>(body, "model", "");
+  r->n = Get<int64_t>(body, "n", 1);
+  r->temperature = Get<double>(body, "temperature", 1.0);
+  r->top_p = Get<double>(body, "top_p", 1.0);
+  r->top_k = Get<int64_t>(body, "top_k", 0);
+  r->max_tokens = Get<int64_t>(body, "max_tokens", r->max_tokens);
+  if (body.contains("stop") && body["stop"].is_string()) {
+    r->stop = {body["stop"].get<std::string>()};
+  } else {
+    r->stop = Get<std::vector<std::string>>(body, "stop", {});
+  }
+  r->stop_token_ids = Get<std::vector<int64_t>>(body, "stop_token_ids", {});
+  if (body.contains("seed") && !body["seed"].is_null()) {
+    if (!body["seed"].is_number_integer()) Bad("seed", "expected an integer");
+    r->seed = body["seed"].is_number_unsigned()
+                  ? body["seed"].get<uint64_t>()
+                  : static_cast<uint64_t>(body["seed"].get<int64_t>());
+  }
+  r->ignore_eos = Get<bool>(body, "ignore_eos", false);
+  if (r->n < 1) Bad("n", fmt::format("{} (expected >= 1)", r->n));
+  if (r->temperature < 0) Bad("temperature", fmt::format("{} (expected >= 0)", r->temperature));
+  if (r->top_p <= 0 || r->top_p > 1) Bad("top_p", fmt::format("{} (expected (0, 1])", r->top_p));
+  if (r->top_k < -1) Bad("top_k", fmt::format("{} (expected -1, 0 or more)", r->top_k));
+  if (r->top_k == -1) r->top_k = 0;
+  if (r->max_tokens < 0) Bad("max_tokens", fmt::format("{} (expected >= 0)", r->max_tokens));
+}
+
+}  // namespace
+
+CompletionRequest ParseCompletionRequest(const Json& body) {
+  if (!body.is_object()) Bad("(body)", "expected a JSON object");
+  CompletionRequest r;
+  ParseSampling(body, &r);
+  if (!body.contains("prompt")) Bad("prompt", "missing");
+  const Json& prompt = body["prompt"];
+  if (prompt.is_array() && !prompt.empty() && (prompt[0].is_string() || prompt[0].is_array())) {
+    for (const Json& one : prompt) r.prompts.push_back(PromptOf(one, "prompt"));
+  } else {
+    r.prompts.push_back(PromptOf(prompt, "prompt"));
+  }
+  if (body.contains("logprobs") && !body["logprobs"].is_null()) {
+    r.logprobs = Get<int64_t>(body, "logprobs", 0);
+    if (*r.logprobs != 0) {
+      Bad("logprobs", fmt::format("{}: only 0 (each chosen token's log-prob) is supported, not "
+                                  "top alternatives",
+                                  *r.logprobs));
+    }
+  }
+  r.echo = Get<bool>(body, "echo", false);
+  r.return_tokens_as_token_ids = Get<bool>(body, "return_tokens_as_token_ids", false);
+  return r;
+}
+
+Json CompletionRequestJson(const CompletionRequest& r) {
+  Json prompts = Json::array();
+  for (const PromptInput& p : r.prompts) prompts.push_back(p.is_text ? Json(p.text) : Json(p.ids));
+  Json body = {{"model", r.model},
+               {"n", r.n},
+               {"temperature", r.temperature},
+               {"top_p", r.top_p},
+               {"max_tokens", r.max_tokens},
+               {"echo", r.echo}};
+  body["prompt"] = prompts.size() == 1 ? prompts[0] : prompts;
+  if (r.top_k > 0) body["top_k"] = r.top_k;
+  if (!r.stop.empty()) body["stop"] = r.stop;
+  if (!r.stop_token_ids.empty()) body["stop_token_ids"] = r.stop_token_ids;
+  if (r.seed) body["seed"] = *r.seed;
+  if (r.logprobs) body["logprobs"] = *r.logprobs;
+  if (r.ignore_eos) body["ignore_eos"] = true;
+  if (r.return_tokens_as_token_ids) body["return_tokens_as_token_ids"] = true;
+  return body;
+}
+
+Json CompletionResponseJson(const CompletionResponse& response, bool tokens_as_ids) {
+  Json choices = Json::array();
+  for (const CompletionChoice& c : response.choices) {
+    Json choice = {{"index", c.index},
+                   {"text", c.text},
+                   {"finish_reason", c.finish_reason},
+                   {"logprobs", nullptr}};
+    if (c.has_logprobs) {
+      Json tokens = Json::array(), logprobs = Json::array();
+      for (size_t i = 0; i < c.token_logprobs.size(); ++i) {
+        tokens.push_back(tokens_as_ids || i >= c.tokens.size()
+                             ? kTokenIdPrefix + std::to_string(c.token_ids[i])
+                             : c.tokens[i]);
+        logprobs.push_back(c.token_logprobs[i] ? Json(*c.token_logprobs[i]) : Json(nullptr));
+      }
+      choice["logprobs"] = {{"tokens", tokens},
+                            {"token_logprobs", logprobs},
+                            {"top_logprobs", nullptr},
+                            {"text_offset", nullptr}};
+    }
+    choices.push_back(choice);
+  }
+  return {{"id", response.id},
+          {"object", "text_completion"},
+          {"model", response.model},
+          {"choices", choices},
+          {"usage", UsageJson(response)}};
+}
+
+CompletionResponse ParseCompletionResponse(const Json& body) {
+  auto bad = [](const std::string& what) -> Error { return Error("server answer: " + what); };
+  if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array())
+    throw bad("no 'choices' list");
+  CompletionResponse r;
+  r.id = body.value("id", "");
+  r.model = body.value("model", "");
+  for (const Json& c : body["choices"]) {
+    if (!c.is_object() || !c.contains("text") || !c["text"].is_string())
+      throw bad("a choice without 'text': " + c.dump().substr(0, 200));
+    CompletionChoice choice;
+    choice.index = c.value("index", static_cast<int64_t>(r.choices.size()));
+    choice.text = c["text"].get<std::string>();
+    choice.finish_reason = c.contains("finish_reason") && c["finish_reason"].is_string()
+                               ? c["finish_reason"].get<std::string>()
+                               : "";
+    if (c.contains("logprobs") && c["logprobs"].is_object()) {
+      const Json& lp = c["logprobs"];
+      if (!lp.contains("tokens") || !lp.contains("token_logprobs") ||
+          lp["tokens"].size() != lp["token_logprobs"].size())
+        throw bad("choice " + std::to_string(choice.index) + ": logprobs without matching tokens");
+      choice.has_logprobs = true;
+      bool all_ids = true;
+      for (const Json& t : lp["tokens"]) {
+        std::string token = t.is_string() ? t.get<std::string>() : "";
+        choice.tokens.push_back(token);
+        if (token.rfind(kTokenIdPrefix, 0) == 0) {
+          try {
+            choice.token_ids.push_back(std::stoll(token.substr(sizeof(kTokenIdPrefix) - 1)));
+          } catch (const std::exception&) {
+            throw bad("token '" + token + "' is not token_id:INTEGER");
+          }
+        } else {
+          all_ids = false;
+        }
+      }
+      if (!all_ids) choice.token_ids.clear();
+      for (const Json& v : lp["token_logprobs"]) {
+        choice.token_logprobs.push_back(v.is_number() ? std::optional<double>(v.get<double>())
+                                                      : std::nullopt);
+      }
+    }
+    r.choices.push_back(std::move(choice));
+  }
+  std::stable_sort(
+      r.choices.begin(), r.choices.end(),
+      [](const CompletionChoice& a, const CompletionChoice& b) { return a.index < b.index; });
+  if (body.contains("usage") && body["usage"].is_object()) {
+    r.prompt_tokens = body["usage"].value("prompt_tokens", 0);
+    r.completion_tokens = body["usage"].value("completion_tokens", 0);
+  }
+  return r;
+}
+
+ChatRequest ParseChatRequest(const Json& body) {
+  if (!body.is_object()) Bad("(body)", "expected a JSON object");
+  ChatRequest r;
+  ParseSampling(body, &r.sampling);
+  r.sampling.max_tokens = Get<int64_t>(body, "max_completion_tokens", r.sampling.max_tokens);
+  if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
+    Bad("messages", "expected a non-empty list of {role, content}");
+  for (const Json& m : body["messages"]) {
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
+        !m["content"].is_string())
+      Bad("messages", "each message needs string 'role' and 'content': " + m.dump());
+    r.messages.emplace_back(m["role"].get<std::string>(), m["content"].get<std::string>());
+  }
+  if (body.contains("logprobs") && Get<bool>(body, "logprobs", false))
+    Bad("logprobs", "not supported on chat completions; use /v1/completions");
+  return r;
+}
+
+Json ChatResponseJson(const CompletionResponse& response) {
+  Json choices = Json::array();
+  for (const CompletionChoice& c : response.choices) {
+    choices.push_back({{"index", c.index},
+                       {"message", {{"role", "assistant"}, {"content", c.text}}},
+                       {"finish_reason", c.finish_reason}});
+  }
+  return {{"id", response.id},
+          {"object", "chat.completion"},
+          {"model", response.model},
+          {"choices", choices},
+          {"usage", UsageJson(response)}};
+}
+
+Json ErrorJson(const std::string& message, const std::string& type, int code) {
+  return {{"error", {{"message", message}, {"type", type}, {"code", code}}}};
+}
+
+}  // namespace ilf::lm

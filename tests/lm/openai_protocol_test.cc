@@ -1,0 +1,175 @@
+// The OpenAI protocol conversions, retry decisions, endpoint parsing and the request journal
+// (torch-free parts of the engines).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "src/core/atomic_file.h"
+#include "src/lm/openai_protocol.h"
+#include "src/lm/remote_model.h"
+#include "src/lm/request_journal.h"
+#include "tests/support/test_data.h"
+
+namespace ilf::lm {
+namespace {
+
+using Json = nlohmann::json;
+using testing::ErrorOf;
+
+TEST(OpenAiProtocolTest, PromptFormsAndDefaults) {
+  CompletionRequest text = ParseCompletionRequest({{"prompt", "hi"}});
+  ASSERT_EQ(text.prompts.size(), 1u);
+  EXPECT_TRUE(text.prompts[0].is_text);
+  EXPECT_EQ(text.max_tokens, 16) << "OpenAI's default";
+  EXPECT_EQ(text.temperature, 1.0);
+  EXPECT_FALSE(text.seed.has_value());
+  CompletionRequest ids = ParseCompletionRequest({{"prompt", {1, 2, 3}}, {"seed", 7}});
+  EXPECT_EQ(ids.prompts[0].ids, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(ids.seed, 7u);
+  CompletionRequest many = ParseCompletionRequest({{"prompt", {{1, 2}, {3}}}});
+  ASSERT_EQ(many.prompts.size(), 2u);
+  EXPECT_EQ(many.prompts[1].ids, (std::vector<int64_t>{3}));
+  CompletionRequest texts = ParseCompletionRequest({{"prompt", {"a", "b"}}, {"stop", "\n"}});
+  EXPECT_EQ(texts.prompts.size(), 2u);
+  EXPECT_EQ(texts.stop, (std::vector<std::string>{"\n"})) << "a single stop string";
+  EXPECT_EQ(ParseCompletionRequest({{"prompt", "x"}, {"top_k", -1}}).top_k, 0) << "vLLM's off";
+}
+
+TEST(OpenAiProtocolTest, MalformedRequestsNameTheField) {
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"n", 1}});
+            }).find("'prompt'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"prompt", "x"}, {"n", 0}});
+            }).find("'n'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"prompt", "x"}, {"top_p", 0}});
+            }).find("'top_p'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"prompt", {1, "a"}}});
+            }).find("not an integer"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"prompt", "x"}, {"temperature", "hot"}});
+            }).find("'temperature'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest({{"prompt", "x"}, {"logprobs", 5}});
+            }).find("only 0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseChatRequest({{"messages", Json::array()}});
+            }).find("'messages'"),
+            std::string::npos);
+}
+
+TEST(OpenAiProtocolTest, RequestSurvivesTheWire) {
+  CompletionRequest r;
+  r.model = "m";
+  r.prompts = {PromptInput{{5, 6}, "", false}};
+  r.n = 3;
+  r.temperature = 0.5;
+  r.top_k = 4;
+  r.max_tokens = 9;
+  r.stop = {"\n\n"};
+  r.stop_token_ids = {2};
+  r.seed = 0xFFFFFFFFFFFFFFFFull;  // above int64: sent unsigned
+  r.logprobs = 0;
+  r.ignore_eos = true;
+  r.return_tokens_as_token_ids = true;
+  CompletionRequest back = ParseCompletionRequest(Json::parse(CompletionRequestJson(r).dump()));
+  EXPECT_EQ(back.prompts[0].ids, r.prompts[0].ids);
+  EXPECT_EQ(back.n, 3);
+  EXPECT_EQ(back.temperature, 0.5);
+  EXPECT_EQ(back.top_k, 4);
+  EXPECT_EQ(back.max_tokens, 9);
+  EXPECT_EQ(back.stop, r.stop);
+  EXPECT_EQ(back.stop_token_ids, r.stop_token_ids);
+  EXPECT_EQ(back.seed, r.seed);
+  EXPECT_EQ(back.logprobs, 0);
+  EXPECT_TRUE(back.ignore_eos);
+  EXPECT_TRUE(back.return_tokens_as_token_ids);
+}
+
+TEST(OpenAiProtocolTest, ResponseTokensAsIdsAndNullLogprobs) {
+  CompletionResponse r;
+  r.model = "m";
+  CompletionChoice c;
+  c.index = 1;
+  c.text = "ab";
+  c.token_ids = {10, 11};
+  c.token_logprobs = {std::nullopt, -0.25};
+  c.has_logprobs = true;
+  c.finish_reason = "length";
+  CompletionChoice first;
+  first.text = "z";
+  first.finish_reason = "stop";
+  r.choices = {c, first};  // out of order: the parser sorts by index
+  Json wire = CompletionResponseJson(r, /*tokens_as_ids=*/true);
+  EXPECT_EQ(wire["choices"][0]["logprobs"]["tokens"][0], "token_id:10");
+  CompletionResponse back = ParseCompletionResponse(Json::parse(wire.dump()));
+  ASSERT_EQ(back.choices.size(), 2u);
+  EXPECT_EQ(back.choices[0].text, "z");
+  EXPECT_FALSE(back.choices[0].has_logprobs);
+  EXPECT_EQ(back.choices[1].token_ids, (std::vector<int64_t>{10, 11}));
+  EXPECT_FALSE(back.choices[1].token_logprobs[0].has_value());
+  EXPECT_DOUBLE_EQ(*back.choices[1].token_logprobs[1], -0.25);
+  // Tokens as text (a server without return_tokens_as_token_ids): no ids.
+  Json text_tokens = wire;
+  text_tokens["choices"][0]["logprobs"]["tokens"] = {"a", "b"};
+  EXPECT_TRUE(ParseCompletionResponse(text_tokens).choices[1].token_ids.empty());
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionResponse({{"error", "x"}});
+            }).find("choices"),
+            std::string::npos);
+}
+
+TEST(RemoteEngineTest, EndpointParsing) {
+  Endpoint e = ParseEndpoint("http://127.0.0.1:8000/v1/");
+  EXPECT_EQ(e.origin, "http://127.0.0.1:8000");
+  EXPECT_EQ(e.base_path, "/v1");
+  EXPECT_EQ(ParseEndpoint("https://api.example.com").base_path, "");
+  EXPECT_NE(ErrorOf([] { ParseEndpoint("ftp://x/v1"); }).find("http(s)://"), std::string::npos);
+  EXPECT_TRUE(IsRemoteModel("https://x/v1"));
+  EXPECT_FALSE(IsRemoteModel("/models/http://x"));
+}
+
+TEST(RemoteEngineTest, RetryDecisionsAndBackoff) {
+  for (int status : {0, 408, 429, 500, 502, 503, 504}) EXPECT_TRUE(IsRetryable(status)) << status;
+  for (int status : {200, 400, 401, 404, 422}) EXPECT_FALSE(IsRetryable(status)) << status;
+  EXPECT_DOUBLE_EQ(BackoffSeconds(1, 0.5, 30, -1, 0.999999), 0.5 * 0.999999);
+  EXPECT_DOUBLE_EQ(BackoffSeconds(3, 0.5, 30, -1, 0.5), 1.0) << "0.5 * 2^2 * 0.5";
+  EXPECT_DOUBLE_EQ(BackoffSeconds(20, 0.5, 30, -1, 0.5), 15.0) << "capped at 30";
+  EXPECT_DOUBLE_EQ(BackoffSeconds(1, 0.5, 30, 4, 0.1), 4.0) << "Retry-After wins";
+  EXPECT_DOUBLE_EQ(BackoffSeconds(1, 0.5, 30, 100, 0.1), 30.0) << "Retry-After capped";
+}
+
+TEST(RequestJournalTest, AnswersSurviveReopeningAndATornLastLine) {
+  testing::ScratchDir dir;
+  std::string path = dir.path() + "/j.jsonl";
+  Json a = {{"prompt", {1, 2}}, {"seed", 1}}, b = {{"prompt", {3}}, {"seed", 2}};
+  {
+    RequestJournal journal(path);
+    EXPECT_FALSE(journal.Find(a).has_value());
+    journal.Append(a, {{"choices", {{{"text", "x"}}}}});
+  }
+  {
+    std::ofstream(path, std::ios::app) << "{\"request\": {\"prompt\": [3";  // killed mid-write
+  }
+  RequestJournal journal(path);
+  EXPECT_EQ(journal.size(), 1u);
+  ASSERT_TRUE(journal.Find(a).has_value());
+  EXPECT_EQ((*journal.Find(a))["choices"][0]["text"], "x");
+  EXPECT_FALSE(journal.Find(b).has_value()) << "the torn answer is asked again";
+  journal.Append(b, {{"choices", Json::array()}});
+  EXPECT_EQ(RequestJournal(path).size(), 2u) << "a record after the torn line still loads";
+  std::string other = dir.Write("other.jsonl", "{\"task_id\": 1}\n");
+  EXPECT_NE(ErrorOf([&] { RequestJournal j(other); }).find("not an ilf request journal"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ilf::lm
