@@ -4,11 +4,15 @@
 # module (sandbox/CMakeLists.txt); harness.py has the theory of operation and the entry points.
 # Values crossing between U and E are plain data in the codec below: builtin types, and the stdlib
 # and numpy value types that compare by value (Fraction, Decimal, deque, date/time/datetime/
-# timedelta, numeric numpy arrays and scalars), rebuilt by the receiver from their fields; anything
-# else is an opaque handle that E wraps in a RemoteRef whose equality is identity.
+# timedelta, numeric numpy arrays and scalars), rebuilt by the receiver from their fields; the
+# program's value classes whose equality is known code (dataclass, named tuple, Counter, Enum; see
+# _value_class_of), rebuilt by E with classes it makes; anything else is an opaque handle that E
+# wraps in a RemoteRef whose equality is identity.
 import builtins
 import collections
+import dataclasses
 import datetime
+import enum
 import decimal
 import fractions
 import gc
@@ -112,7 +116,9 @@ class _Encoder:
             for key, item in obj.items():
                 self.value(key, depth + 1)
                 self.value(item, depth + 1)
-        elif self.value_type(obj, t, depth):
+        elif t in _REBUILT:  # E sends a rebuilt value class back as the program's own object
+            out += b'h' + struct.pack('<I', self.to_handle(_rebuilt_ref(obj)))
+        elif self.value_type(obj, t, depth) or self.value_class(obj, t, depth):
             pass
         elif self.as_builtin is not None and self.as_builtin(obj):
             raw = obj.__name__.encode()
@@ -125,6 +131,35 @@ class _Encoder:
             else:
                 out += b'h' + struct.pack('<I', self.to_handle(obj))
 
+
+    def value_class(self, obj, t, depth):
+        """The program's value classes whose equality is known code (see _value_class_of):
+        dataclass, named tuple, Counter, Enum member; also sent as a handle for other access."""
+        kind = _value_class_of(t)
+        if kind is None:
+            return False
+        if kind == b'C':
+            keys = list(dict.__iter__(obj))
+            self.out += b'C' + struct.pack('<I', len(keys))
+            for key in keys:
+                self.value(key, depth + 1)
+                self.value(dict.__getitem__(obj, key), depth + 1)
+            return True
+        self.out += kind
+        self.text(b's', '%s:%s' % (t.__module__, t.__qualname__))
+        if kind == b'V':
+            names = tuple(f.name for f in _compared_fields(_eq_owner(t)))
+            params = _eq_owner(t).__dict__['__dataclass_params__']
+            self.value((bool(params.frozen), bool(params.unsafe_hash), names), depth + 1)
+            self.value(tuple(object.__getattribute__(obj, n) for n in names), depth + 1)
+        elif kind == b'n':
+            self.value(tuple(t._fields), depth + 1)
+            self.value(tuple(tuple.__iter__(obj)), depth + 1)
+        else:  # b'E'
+            self.value((), depth + 1)
+            self.value((str(obj._name_), obj._value_), depth + 1)
+        self.out += struct.pack('<I', self.to_handle(obj))
+        return True
 
     def text(self, tag, text):
         raw = text.encode('utf-8', 'surrogatepass')
@@ -183,6 +218,158 @@ class _Encoder:
         else:
             return False
         return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The program's value classes. The rule: a class crosses by value only when the code that decides
+# its equality is code we know, read from the class's MRO (never isinstance/__class__):
+#   V  a dataclass whose __eq__ (the first in its MRO) is dataclasses' generated one: its code
+#      object equals the __eq__ dataclasses makes for the same compared fields, today;
+#   n  a named tuple (tuple subclass with _fields) whose __eq__ is tuple's;
+#   C  a Counter whose __eq__ is Counter's;
+#   E  an Enum member whose __eq__ is object's (identity).
+# E rebuilds each with classes it makes itself (dataclasses.make_dataclass, collections.namedtuple,
+# Counter, a cached member token), so the equality E runs is its own; a value a program forges
+# (fake __dataclass_fields__, custom __eq__) fails the check and crosses as a handle (identity).
+
+_REFERENCE_EQ = {}  # compared field names -> code of dataclasses' generated __eq__
+
+
+def _eq_owner(t):
+    for klass in t.__mro__:
+        if '__eq__' in klass.__dict__:
+            return klass
+    return object
+
+
+def _compared_fields(klass):
+    fields = klass.__dict__['__dataclass_fields__']
+    return [f for f in dict.values(fields)
+            if f._field_type is dataclasses._FIELD and f.compare]
+
+
+def _is_generated_dataclass_eq(klass):
+    params = klass.__dict__.get('__dataclass_params__')
+    if type(params) is not dataclasses._DataclassParams or not params.eq or \
+            type(klass.__dict__.get('__dataclass_fields__')) is not dict:
+        return False
+    fields = klass.__dict__['__dataclass_fields__']
+    if not all(type(f) is dataclasses.Field and type(f.name) is str and f.name.isidentifier()
+               for f in dict.values(fields)):
+        return False
+    names = tuple(f.name for f in _compared_fields(klass))
+    reference = _REFERENCE_EQ.get(names)
+    if reference is None:
+        made = dataclasses.make_dataclass('R', names)
+        reference = _REFERENCE_EQ[names] = made.__dict__['__eq__'].__code__
+    function = klass.__dict__['__eq__']
+    return type(function) is type(_eq_owner) and function.__code__ == reference and \
+        function.__closure__ is None
+
+
+def _value_class_of(t):
+    """The tag a program class crosses by value under, or None."""
+    try:
+        owner = _eq_owner(t)
+        if issubclass(t, collections.Counter):
+            return b'C' if owner is collections.Counter else None
+        if issubclass(t, tuple):
+            fields = getattr(t, '_fields', None)
+            if owner is tuple and type(fields) is tuple and \
+                    all(type(n) is str and n.isidentifier() for n in fields):
+                return b'n'
+            return None
+        if isinstance(t, enum.EnumMeta) and issubclass(t, enum.Enum):
+            return b'E' if owner is object else None
+        if '__dataclass_fields__' in owner.__dict__ and _is_generated_dataclass_eq(owner):
+            return b'V'
+    except Exception:
+        return None
+    return None
+
+
+_REBUILT = set()  # classes E made for the program's value classes
+_MADE = {}        # (tag, qualified name, shape) -> the class or member E made
+
+
+def _rebuilt_ref(obj):
+    return object.__getattribute__(obj, '_ilf_ref')
+
+
+def _forwarding(name):
+    def __getattr__(self, attr):  # fields are E's; anything else (methods...) is asked of U
+        if attr.startswith('__') or attr == '_ilf_ref':
+            raise AttributeError(attr)
+        return getattr(object.__getattribute__(self, '_ilf_ref'), attr)
+    __getattr__.__qualname__ = name + '.__getattr__'
+    return __getattr__
+
+
+def _rebuild_class(tag, decoder, depth):
+    qualname = decoder.value(depth + 1)
+    shape = decoder.value(depth + 1)
+    values = decoder.value(depth + 1)
+    ref = decoder.from_handle(struct.unpack('<I', decoder.take(4))[0])
+    if type(qualname) is not str or type(values) is not tuple:
+        raise ValueError('malformed value class')
+    key_name, qualname = qualname, qualname.rpartition(':')[2]
+    short = qualname.rpartition('.')[2]
+    if not short.isidentifier():
+        raise ValueError('malformed class name')
+    if tag == b'E':
+        if type(values) is not tuple or len(values) != 2 or type(values[0]) is not str:
+            raise ValueError('malformed enum member')
+        key = (tag, key_name, values[0])
+        member = _MADE.get(key)
+        if member is None:
+            klass = _MADE.get((tag, key_name))
+            if klass is None:
+                klass = _MADE[(tag, key_name)] = type(short, (), {
+                    '__slots__': ('name', 'value', '_ilf_ref'), '__qualname__': qualname,
+                    '__repr__': lambda self: '<%s.%s>' % (short, self.name),
+                    '__getattr__': _forwarding(qualname)})
+                _REBUILT.add(klass)
+            member = _MADE[key] = object.__new__(klass)
+            member.name, member.value, member._ilf_ref = values[0], values[1], ref
+        return member
+    if type(shape) is not tuple:
+        raise ValueError('malformed value class')
+    if tag == b'n':
+        names = shape
+        if len(names) != len(values) or \
+                not all(type(n) is str and n.isidentifier() and not n.startswith('_') for n in names):
+            raise ValueError('malformed named tuple')
+        klass = _MADE.get((tag, key_name, names))
+        if klass is None:
+            base = collections.namedtuple(short, names)
+            klass = _MADE[(tag, key_name, names)] = type(short, (base,), {
+                '__qualname__': qualname, '__getattr__': _forwarding(qualname)})
+            _REBUILT.add(klass)
+        result = klass(*values)
+        object.__setattr__(result, '_ilf_ref', ref)
+        return result
+    if len(shape) != 3 or type(shape[0]) is not bool or type(shape[1]) is not bool or \
+            type(shape[2]) is not tuple:
+        raise ValueError('malformed dataclass')
+    frozen, unsafe_hash, names = shape
+    if len(names) != len(values) or \
+            not all(type(n) is str and n.isidentifier() and n != '_ilf_ref' for n in names):
+        raise ValueError('malformed dataclass')
+    key = (tag, key_name, shape)
+    klass = _MADE.get(key)
+    if klass is None:
+        klass = dataclasses.make_dataclass(
+            short, list(names) + [('_ilf_ref', object, dataclasses.field(
+                default=None, compare=False, repr=False))], frozen=frozen, unsafe_hash=unsafe_hash,
+            namespace={'__getattr__': _forwarding(qualname)})
+        klass.__qualname__ = qualname
+        _MADE[key] = klass
+        _REBUILT.add(klass)
+    result = object.__new__(klass)
+    for name, value in zip(names, values):
+        object.__setattr__(result, name, value)
+    object.__setattr__(result, '_ilf_ref', ref)
+    return result
 
 
 def _time_fields(obj):
@@ -271,8 +458,8 @@ def _product(numbers):
     return result
 
 
-# Instances of subclasses of builtin types (Counter, defaultdict, namedtuple, an
-# int subclass...) cross as their builtin base type, read through the BASE type's own methods: a
+# Other instances of subclasses of builtin types (defaultdict, an int subclass, a Counter or named
+# tuple with its own __eq__...) cross as their builtin base type, read through the BASE type's own methods: a
 # forged __eq__/__iter__/__str__ of the subclass is never consulted, and what E compares is the
 # data. This matches how a Counter compares with a dict in one namespace.
 _NOT_PLAIN = object()
@@ -407,6 +594,15 @@ class _Decoder:
             return self.from_handle(struct.unpack('<I', self.take(4))[0])
         if tag in (b'q', b'D', b'Q', b'W', b'A'):
             return _rebuild(tag, self, depth)
+        if tag == b'C':
+            result = collections.Counter()
+            for _ in range(self.count(40)):
+                key = self.value(depth + 1)
+                result[key] = self.value(depth + 1)
+            return result
+        if tag in (b'V', b'n', b'E'):
+            self.spend(200)
+            return _rebuild_class(tag, self, depth)
         if tag == b'B' and self.builtin_names is not None:
             name = self.take(self.length()).decode('ascii')
             found = getattr(builtins, name, None)

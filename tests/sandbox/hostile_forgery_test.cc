@@ -263,5 +263,45 @@ TEST_F(HostileTest, CannotPassItselfOffAsATrustedProcess) {
       << Describe(by_prctl);
 }
 
+// The value-class rule (README "Sandbox") cannot be borrowed: a class that only looks like a
+// dataclass, a dataclass with its own __eq__, or a plain class whose __eq__ says True crosses as a
+// handle and compares by identity, so none equals the test's expected value.
+TEST_F(HostileTest, ValueClassRuleCannotBeForged) {
+  const std::vector<std::string> programs = {
+      // Fake dataclass: the attributes dataclasses sets, copied by hand, with an __eq__ of its own.
+      "import dataclasses\n"
+      "class P:\n    __dataclass_fields__ = {}\n"
+      "    __dataclass_params__ = dataclasses.dataclass(type('Q', (), {})).__dataclass_params__\n"
+      "    def __eq__(self, other):\n        return True\n"
+      "def add(a, b):\n    return P()\n",
+      // A real dataclass whose __eq__ is written in its body (dataclasses keeps it).
+      "import dataclasses\n@dataclasses.dataclass\nclass P:\n    x: int = 0\n"
+      "    def __eq__(self, other):\n        return True\n"
+      "def add(a, b):\n    return P()\n",
+      // A dataclass subclass that overrides __eq__ without @dataclass.
+      "import dataclasses\n@dataclasses.dataclass\nclass P:\n    x: int = 0\n"
+      "class Q(P):\n    def __eq__(self, other):\n        return True\n"
+      "def add(a, b):\n    return Q()\n",
+      // A dataclass whose generated __eq__ is replaced afterwards.
+      "import dataclasses\n@dataclasses.dataclass\nclass P:\n    x: int = 0\n"
+      "P.__eq__ = lambda self, other: True\n"
+      "def add(a, b):\n    return P()\n",
+      // A named tuple and an Enum whose __eq__ says True.
+      "import collections\nclass T(collections.namedtuple('T', 'a')):\n"
+      "    def __eq__(self, other):\n        return True\n"
+      "def add(a, b):\n    return T(0)\n",
+      "import enum\nclass E(enum.Enum):\n    A = 1\n    def __eq__(self, other):\n"
+      "        return True\n"
+      "def add(a, b):\n    return E.A\n",
+      // A plain class whose __eq__ is always True.
+      "class Any:\n    def __eq__(self, other):\n        return True\n"
+      "def add(a, b):\n    return Any()\n",
+  };
+  for (const std::string& program : programs) {
+    ExecResult r = Run(program, Tests());
+    EXPECT_NE(r.verdict, Verdict::kPass) << program << Describe(r);
+  }
+}
+
 }  // namespace
 }  // namespace ilf::sandbox::testing

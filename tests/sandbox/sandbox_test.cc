@@ -153,6 +153,47 @@ TEST_F(SandboxTest, StdlibValueTypesCompareByValue) {
   EXPECT_EQ(wrong.verdict, Verdict::kFail) << Describe(wrong);
 }
 
+TEST_F(SandboxTest, ProgramValueClassesCompareAsInOneInterpreter) {
+  // Dataclasses (nested, in lists and dicts), NamedTuple, namedtuple, Enum, IntEnum and Counter
+  // cross by value (README "Sandbox": the value-class rule), so the test's `Point(1, 2)` (a call
+  // into the program) equals the program's result, fields read, methods still reach the program.
+  ExecResult r = Run(
+      "import collections, dataclasses, enum, typing\n"
+      "@dataclasses.dataclass\nclass Point:\n    x: int\n    y: int\n"
+      "    def norm1(self):\n        return abs(self.x) + abs(self.y)\n"
+      "@dataclasses.dataclass(frozen=True)\nclass Line:\n    a: Point\n    b: Point\n"
+      "class Pair(typing.NamedTuple):\n    x: int\n    y: int\n"
+      "Span = collections.namedtuple('Span', 'start end')\n"
+      "class Color(enum.Enum):\n    RED = 1\n    BLUE = 2\n"
+      "class Level(enum.IntEnum):\n    LOW = 1\n    HIGH = 2\n"
+      "def make_point(x, y):\n    return Point(x, y)\n"
+      "def make_line():\n    return Line(Point(0, 0), Point(1, 2))\n"
+      "def points():\n    return [Point(1, 2), {'k': Point(3, 4)}]\n"
+      "def pair():\n    return Pair(1, 2)\n"
+      "def span():\n    return Span(3, 7)\n"
+      "def color(n):\n    return Color(n)\n"
+      "def level():\n    return Level.HIGH\n"
+      "def count(text):\n    return collections.Counter(text)\n",
+      {"assert make_point(1, 2) == Point(1, 2)", "assert make_point(1, 2) != Point(2, 1)",
+       "assert make_point(1, 2).x == 1 and make_point(-1, 2).norm1() == 3",
+       "assert make_line() == Line(Point(0, 0), Point(1, 2))",
+       "assert points() == [Point(1, 2), {'k': Point(3, 4)}]",
+       "assert pair() == Pair(1, 2) and pair() == (1, 2) and pair().y == 2",
+       "assert span().end == 7 and span() == Span(3, 7)",
+       "assert color(1) == Color.RED and color(2) != Color.RED and color(1).name == 'RED'",
+       "assert level() == Level.HIGH and level() == 2",
+       "assert count('abca').most_common(1) == [('a', 2)] and count('ab') == {'a': 1, 'b': 1}"});
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Describe(r);
+  // A wrong field value fails, and a dataclass never equals its fields as a tuple.
+  ExecResult wrong =
+      Run("import dataclasses\n@dataclasses.dataclass\nclass Point:\n    x: int\n    y: int\n"
+          "def make_point(x, y):\n    return Point(y, x)\n",
+          {"assert make_point(1, 2) == Point(1, 2)", "assert make_point(1, 1) == (1, 1)"});
+  EXPECT_EQ(wrong.verdict, Verdict::kFail) << Describe(wrong);
+  EXPECT_EQ(wrong.tests[0].status, TestStatus::kFailed);
+  EXPECT_EQ(wrong.tests[1].status, TestStatus::kFailed);
+}
+
 TEST_F(SandboxTest, NumpyValuesCompareByValue) {
   ExecResult probe = Run("import numpy\n", {});
   if (probe.verdict != Verdict::kPass) GTEST_SKIP() << "numpy is not importable: " << probe.detail;
