@@ -29,10 +29,11 @@ SourceSpec ParseSource(const std::string& spec) {
   throw Error("--source: expected human:FILE, model:DIR or execution, got '" + spec + "'");
 }
 
-// Items from an ilf.results file: the chosen incorrect programs of tasks with no passing sample.
+}  // namespace
+
 std::vector<FeedbackItem> ItemsFromResults(const std::string& path,
-                                           const tasks::SuiteSelection& selection,
-                                           const FeedbackOptions& options, FeedbackStats* stats) {
+                                           const tasks::SuiteSelection& selection, int64_t per_task,
+                                           uint64_t seed, size_t* tasks_skipped_passing) {
   std::set<const tasks::Task*> in_split(selection.tasks.begin(), selection.tasks.end());
   std::vector<JsonlRecord> records;
   std::vector<const tasks::Task*> task_of;
@@ -60,14 +61,12 @@ std::vector<FeedbackItem> ItemsFromResults(const std::string& path,
     records.push_back(std::move(record));
   }
   std::vector<FeedbackItem> items;
-  for (size_t i : SelectIncorrect(task_ids, sample_ids, verdicts, options.per_task, options.seed,
-                                  &stats->tasks_skipped_passing)) {
+  for (size_t i :
+       SelectIncorrect(task_ids, sample_ids, verdicts, per_task, seed, tasks_skipped_passing)) {
     items.push_back({task_of[i], sample_ids[i], records[i].String("program"), records[i]});
   }
   return items;
 }
-
-}  // namespace
 
 FeedbackStats RunFeedback(const FeedbackOptions& options) {
   if (options.per_task < 1)
@@ -97,7 +96,8 @@ FeedbackStats RunFeedback(const FeedbackOptions& options) {
     stats.items = records.size();
   } else {
     std::vector<FeedbackItem> items =
-        ItemsFromResults(options.results_path, *selection, options, &stats);
+        ItemsFromResults(options.results_path, *selection, options.per_task, options.seed,
+                         &stats.tasks_skipped_passing);
     stats.items = items.size();
     LogInfo("feedback on {} incorrect programs ({} tasks with a passing sample left out)",
             items.size(), stats.tasks_skipped_passing);

@@ -19,6 +19,7 @@
 
 #include "feedback/feedback.h"
 #include "src/core/jsonl.h"
+#include "tasks/suite.h"
 
 namespace ilf::feedback {
 
@@ -57,6 +58,13 @@ struct FeedbackStats {
 };
 
 FeedbackStats RunFeedback(const FeedbackOptions& options);
+
+// The items RunFeedback takes from an ilf.results file: records of tasks in `selection`'s split,
+// chosen by SelectIncorrect. Unknown task ids, unknown verdicts and records without `program`
+// throw ilf::Error naming file:line. `tasks_skipped_passing` as in SelectIncorrect.
+std::vector<FeedbackItem> ItemsFromResults(const std::string& path,
+                                           const tasks::SuiteSelection& selection, int64_t per_task,
+                                           uint64_t seed, size_t* tasks_skipped_passing = nullptr);
 
 // Which results records become items (pure): records are grouped by task; a task with any PASS is
 // left out; of the rest, records whose verdict is neither PASS nor SANDBOX_ERROR are candidates,
