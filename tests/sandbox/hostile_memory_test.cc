@@ -11,6 +11,12 @@ namespace {
 // Canaries are written here as "QZX" + name + "-7731"; programs that look for them hold the two
 // halves apart (memory_scan.h), so only a copy made by someone else is ever found.
 TEST_F(HostileTest, UntrustedMemoryHoldsNoTestsAndNoEarlierRequest) {
+#ifdef __SANITIZE_ADDRESS__
+  // Under AddressSanitizer the helper's (and so U's) readable memory includes ASan's shadow and
+  // allocator regions, hundreds of MiB; scanning it exceeds the 30 s limit. The LibTorch build
+  // (no sanitizer) runs this test.
+  GTEST_SKIP() << "memory scan skipped under AddressSanitizer (shadow memory is too large to scan)";
+#endif
   ExecRequest earlier;
   earlier.program =
       "# QZXPROGA-7731 (a comment of an earlier sample)\n"
