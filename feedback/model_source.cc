@@ -6,6 +6,7 @@
 
 #include "feedback/human_file.h"
 #include "src/core/error.h"
+#include "src/core/hash.h"
 #include "src/core/log.h"
 #include "src/core/paths.h"
 
@@ -33,19 +34,6 @@ std::string Section(const std::string& task_text, const std::string& program,
       "TASK:\n" + Trim(task_text) + "\n\nINCORRECT PROGRAM:\n" + Trim(program) + "\n\n";
   if (!failures.empty()) out += "FAILING TESTS:\n" + failures + "\n";
   return out + "FEEDBACK:\n";
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-uint64_t Hash(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return h;
 }
 
 }  // namespace
@@ -108,7 +96,7 @@ std::vector<Shot> ChooseShots(const std::vector<FeedbackRecord>& pool, const tas
   for (const FeedbackRecord& record : pool) {
     const tasks::Task* task = suite.Find(record.task_id);
     if (task == nullptr || task == own || !record.ok()) continue;
-    candidates.push_back({Mix(seed ^ Hash(task_id) ^ Mix(Hash(record.feedback_id))), &record});
+    candidates.push_back({SplitMix64(seed ^ Fnv1a(task_id) ^ SplitMix64(Fnv1a(record.feedback_id))), &record});
   }
   std::sort(candidates.begin(), candidates.end());
   std::vector<Shot> shots;

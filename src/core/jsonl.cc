@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "src/core/error.h"
+#include "src/core/hash.h"
 
 namespace ilf {
 
@@ -124,11 +125,9 @@ void JsonlWriter::Write(const Json& record) {
 
 std::string HashJson(const Json& value) {
   std::string text = value.dump();  // nlohmann sorts object keys: the dump is canonical
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
+  // This basis lacks a digit of FNV's (kFnv1aOffsetBasis); kept so existing config hashes (run
+  // manifests, artifact headers) stay valid.
+  uint64_t hash = Fnv1a(text, 1469598103934665603ull);
   char out[17];
   std::snprintf(out, sizeof out, "%016" PRIx64, hash);
   return out;

@@ -4,19 +4,9 @@
 #include <vector>
 
 #include "src/core/error.h"
+#include "src/core/hash.h"
 
 namespace ilf::lm {
-namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
 torch::Tensor ProcessLogits(const torch::Tensor& logits, const SamplingParams& params) {
   ILF_CHECK(params.temperature > 0, "ProcessLogits needs temperature > 0 (0 is greedy)");
   const double neg_inf = -std::numeric_limits<double>::infinity();
