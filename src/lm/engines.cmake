@@ -11,6 +11,3 @@ ilf_library(ilf_engines
           ${ILF_ENGINES_DIR}/serve_batcher.cc
   DEPS ilf_tokenizer ilf_core PkgConfig::HTTPLIB Threads::Threads fmt::fmt
        nlohmann_json::nlohmann_json)
-# cpp-httplib listens with a backlog of 5 by default: 64 clients connecting at once overflowed the
-# accept queue and some connections failed ("no answer"). One value for every file that includes it.
-target_compile_definitions(ilf_engines PUBLIC CPPHTTPLIB_LISTEN_BACKLOG=1024 CPPHTTPLIB_USE_POLL)

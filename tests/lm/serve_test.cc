@@ -193,9 +193,10 @@ TEST_F(ServeTest, SixtyFourConcurrentClientsAreBatchedAndAnsweredCorrectly) {
       client.set_read_timeout(120, 0);
       Json body = {{"prompt", prompts[i]}, {"max_tokens", 6}, {"temperature", 0},
                    {"ignore_eos", true},   {"logprobs", 0},   {"return_tokens_as_token_ids", true}};
-      // A connection the server closes before answering is retried, as the remote engine does
-      // (known: under 64 simultaneous connects a few come back as httplib "Read" errors; the
-      // request was never processed, so the row count below still checks each ran once).
+      // A connection the server closes before answering is retried, as the remote engine does:
+      // Debian's libcpp-httplib.so listens with a compiled-in backlog of 5, and under 64
+      // simultaneous connects a few come back as "Read" errors. Such a request never ran, so the
+      // row count below still checks that each ran exactly once.
       auto res = client.Post("/v1/completions", body.dump(), "application/json");
       for (int retry = 0; !res && res.error() == httplib::Error::Read && retry < 5; ++retry) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50 * (retry + 1)));
