@@ -181,7 +181,7 @@ ReportFiles WriteReport(const ReportOptions& options) {
       "task {} · suite {} · policy {} · feedback {} · {} samples/task · {} refinements/item · "
       "config {}",
       Str(config, "task"), Str(config, "suite"), Str(config, "policy_model"),
-      Str(config["feedback"], "source"), Str(config, "samples_per_task"),
+      Str(config.value("feedback", Json()), "source"), Str(config, "samples_per_task"),
       Str(config, "refinements_per_item"), Str(manifest, "config_hash"));
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title>\n"

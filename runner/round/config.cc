@@ -1,9 +1,11 @@
 #include "runner/round/config.h"
 
 #include <fstream>
+#include <limits>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 
 namespace ilf::round {
 namespace {
@@ -35,20 +37,32 @@ FinetuneSettings FinetuneFrom(const Json& j) {
 }
 
 std::string TypeName(const Json& v) {
+  if (v.is_number_unsigned()) return "a non-negative integer";
   if (v.is_number_integer()) return "an integer";
   if (v.is_number()) return "a number";
   return std::string("a ") + v.type_name();
 }
 
+// Integers must also fit the field: int64_t fields (number_integer defaults) refuse values past
+// INT64_MAX, the uint64_t seed (a number_unsigned default) refuses negative ones; get_to would
+// wrap.
 bool SameKind(const Json& want, const Json& got) {
   if (want.is_number_float()) return got.is_number();
-  if (want.is_number_integer()) return got.is_number_integer();
+  if (want.is_number_unsigned()) return got.is_number_unsigned();
+  if (want.is_number_integer())
+    return got.is_number_integer() &&
+           !(got.is_number_unsigned() &&
+             got.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
   return want.type() == got.type();
 }
 
 // Checks `user` against the defaults' shape (keys and value kinds) and writes it over `merged`.
 void Merge(const Json& user, Json* merged, const std::string& where, const std::string& prefix) {
-  if (!user.is_object()) throw Error(where + ": the config must be a JSON object");
+  if (!user.is_object()) {
+    std::string name =
+        prefix.empty() ? "the config" : "'" + prefix.substr(0, prefix.size() - 1) + "'";
+    throw Error(where + ": " + name + " must be a JSON object, got " + user.dump().substr(0, 80));
+  }
   for (const auto& [key, value] : user.items()) {
     std::string name = prefix + key;
     if (!merged->contains(key)) {
@@ -200,18 +214,23 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   positive(c.feedback.per_task, "feedback.per_task");
   positive(c.sampling.max_new_tokens, "sampling.max_new_tokens");
   for (int64_t k : c.ks) positive(k, "ks");
+  // Counts that are cast to int or mean "all" at 0: a negative or huge one is a typo, not a choice.
+  auto within = [&](int64_t value, int64_t most, const char* name) {
+    if (value < 0 || value > most)
+      throw Error(where + ": '" + name + "' must be in 0.." + std::to_string(most) + ", got " +
+                  std::to_string(value));
+  };
+  within(c.threads, 4096, "threads");
+  within(c.sandbox_workers, 4096, "sandbox_workers");
+  within(c.train_limit, std::numeric_limits<int32_t>::max(), "train_limit");
+  within(c.eval_limit, std::numeric_limits<int32_t>::max(), "eval_limit");
+  within(c.feedback.shots, 1000, "feedback.shots");
   // The selection rule is the adapter's to check (summarization adds its own selectors).
   return c;
 }
 
 RoundConfig LoadRoundConfig(const std::string& path) {
-  Json json;
-  try {
-    json = Json::parse(ReadFile(path));
-  } catch (const Json::parse_error& e) {
-    throw Error(path + ": not valid JSON (" + e.what() + ")");
-  }
-  return ParseRoundConfig(json, path);
+  return ParseRoundConfig(ReadJsonFile(path), path);
 }
 
 std::vector<std::string> ConfigDifferences(const Json& before, const Json& after) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/core/jsonl.h"
@@ -55,7 +56,13 @@ class RunDir {
   Json manifest_;
 };
 
-// Reads DIR/manifest.json; throws ilf::Error when it is missing or not an ilf.run manifest.
+// Parses the text of a manifest (bounded ParseJson) and checks its shape: schema ilf.run v1,
+// "config" an object, "config_hash" a string, "rounds" keyed by round numbers 1..10000, each
+// stage record an object with a string "status", a "counts" object, a "times" object of numbers,
+// and optional "order" (non-negative integer) and "outputs" (file names). Throws ilf::Error naming
+// `path` and the key.
+Json ParseManifest(std::string_view text, const std::string& path);
+// Reads DIR/manifest.json with ParseManifest; also throws ilf::Error when it is missing.
 Json ReadManifest(const std::string& dir);
 
 }  // namespace ilf::round

@@ -71,6 +71,41 @@ TEST(RoundConfig, UnknownKeysAndWrongTypesAreRefusedNamingThem) {
             std::string::npos);
 }
 
+TEST(RoundConfig, IntegersMustFitTheirFieldAndCountsTheirRange) {
+  auto error = [](const Json& j) { return ErrorOf([&] { ParseRoundConfig(j, "c.json"); }); };
+  // get_to would wrap these: 2^63 into a negative int64_t, -1 into a huge uint64_t seed.
+  EXPECT_NE(error(Json::parse(R"({"rounds": 9223372036854775808})"))
+                .find("'rounds' must be an integer, got 9223372036854775808"),
+            std::string::npos);
+  EXPECT_NE(error({{"seed", -1}}).find("'seed' must be a non-negative integer, got -1"),
+            std::string::npos);
+  EXPECT_EQ(ParseRoundConfig(Json::parse(R"({"seed": 18446744073709551615})"), "c").seed,
+            18446744073709551615ull);
+  EXPECT_NE(error({{"threads", -2}}).find("'threads' must be in 0..4096, got -2"),
+            std::string::npos);
+  EXPECT_NE(error({{"sandbox_workers", 4294967297}}).find("'sandbox_workers' must be in 0..4096"),
+            std::string::npos);
+  EXPECT_NE(error({{"train_limit", -1}}).find("'train_limit' must be in 0.."), std::string::npos);
+  EXPECT_NE(error({{"feedback", {{"shots", -1}}}}).find("'feedback.shots' must be in 0..1000"),
+            std::string::npos);
+  EXPECT_NE(error({{"sampling", 3}}).find("c.json: 'sampling' must be a JSON object, got 3"),
+            std::string::npos);
+  EXPECT_NE(error(Json::array()).find("c.json: the config must be a JSON object"),
+            std::string::npos);
+}
+
+TEST(RoundConfig, LoadRefusesBadJsonAndDeepNestingNamingTheFile) {
+  ScratchDir dir;
+  std::string path = dir.path() + "/c.json";
+  WriteFileAtomically(path, "{\"seed\": 1,");
+  EXPECT_NE(ErrorOf([&] { LoadRoundConfig(path); }).find(path + ": not valid JSON (line 1"),
+            std::string::npos);
+  // 100,000 levels parsed unbounded overflow the stack in Merge's recursion or dump().
+  WriteFileAtomically(path, "{\"sampling\": " + std::string(100000, '[') + "]}");
+  EXPECT_NE(ErrorOf([&] { LoadRoundConfig(path); }).find(path + ": JSON nested deeper than 128"),
+            std::string::npos);
+}
+
 TEST(RoundConfig, DifferencesNameTheChangedFields) {
   Json a = RoundConfig().ToJson();
   RoundConfig changed;
@@ -145,6 +180,68 @@ TEST(RunDir, NewRunResumeAndChangedConfig) {
   other.seed = 5;
   std::string error = ErrorOf([&] { RunDir(run, other.ToJson(), true, {}); });
   EXPECT_NE(error.find("seed: 0 -> 5"), std::string::npos) << error;
+}
+
+// Every reader indexes a manifest without checks (the round table, `ilf report`, RunDir), so a
+// damaged one must fail at the read, naming the key; before, these crashed or misbehaved there:
+// a const operator[] on a missing "counts" is undefined behaviour, std::stoi("x") escaped as
+// std::invalid_argument, and a round key "2147483647" made the report's plot loop overflow.
+TEST(RunDir, ManifestShapeIsCheckedNamingTheKey) {
+  Json stage = {{"status", "done"},
+                {"order", 0},
+                {"counts", {{"samples", 3}}},
+                {"times", {{"wall_s", 1.5}}},
+                {"outputs", {"samples.jsonl"}}};
+  Json good = {{"schema", "ilf.run"},
+               {"version", 1},
+               {"config", RoundConfig().ToJson()},
+               {"config_hash", "h"},
+               {"versions", {{"ilf", "x"}}},
+               {"rounds", {{"1", {{"sample", stage}}}}}};
+  EXPECT_EQ(ParseManifest(good.dump(), "m.json"), good);
+  auto error = [](const Json& m) { return ErrorOf([&] { ParseManifest(m.dump(), "m.json"); }); };
+  auto with = [&](const Json::json_pointer& at, const Json& value) {
+    Json m = good;
+    m[at] = value;
+    return error(m);
+  };
+  auto without = [&](const Json::json_pointer& at) {
+    Json m = good;
+    m[at.parent_pointer()].erase(at.back());
+    return error(m);
+  };
+  struct Case {
+    std::string error, expected;
+  };
+  std::vector<Case> cases = {
+      {error(Json::array()), "m.json: a run manifest is a JSON object, got array"},
+      {with("/version"_json_pointer, "1"), "not an ilf.run v1 manifest"},
+      {without("/config"_json_pointer), "'config' must be an object, got null"},
+      {with("/config_hash"_json_pointer, 5), "'config_hash' must be a string, got 5"},
+      {with("/rounds"_json_pointer, Json::array()), "'rounds' must be an object"},
+      {with("/rounds/x"_json_pointer, Json::object()),
+       "'rounds.x' must be keyed by a round number"},
+      {with("/rounds/0"_json_pointer, Json::object()), "'rounds.0' must be keyed"},
+      {with("/rounds/2147483647"_json_pointer, Json::object()),
+       "'rounds.2147483647' must be keyed"},
+      {with("/rounds/2"_json_pointer, 7), "'rounds.2' must be an object of stage records"},
+      {with("/rounds/1/sample"_json_pointer, "done"), "'rounds.1.sample' must be a stage record"},
+      {without("/rounds/1/sample/counts"_json_pointer),
+       "'rounds.1.sample.counts' must be an object, got null"},
+      {with("/rounds/1/sample/status"_json_pointer, true),
+       "'rounds.1.sample.status' must be a string"},
+      {with("/rounds/1/sample/times/wall_s"_json_pointer, "1 s"),
+       "'rounds.1.sample.times.wall_s' must be a number of seconds, got \"1 s\""},
+      {with("/rounds/1/sample/order"_json_pointer, -1),
+       "'rounds.1.sample.order' must be a non-negative"},
+      {with("/rounds/1/sample/outputs"_json_pointer, {1}),
+       "'rounds.1.sample.outputs' must be a list of file names"},
+  };
+  for (const Case& c : cases)
+    EXPECT_NE(c.error.find(c.expected), std::string::npos)
+        << c.error << "\nexpected " << c.expected;
+  std::string deep = ErrorOf([] { ParseManifest(std::string(200000, '['), "m.json"); });
+  EXPECT_NE(deep.find("m.json: JSON nested deeper than 128"), std::string::npos) << deep;
 }
 
 }  // namespace
