@@ -15,6 +15,7 @@
 #include <boost/process.hpp>
 
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/log.h"
 
 namespace ilf {
@@ -148,7 +149,7 @@ nlohmann::json RunTorchBaseline(const std::string& python, const std::vector<std
     size_t begin = newline == std::string::npos ? 0 : newline + 1;
     last = run.stdout_text.substr(begin, end + 1 - begin);
   }
-  nlohmann::json result = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json result = TryParseJson(last);
   if (!Succeeded(run.status) || !result.is_object()) {
     throw EnvironmentError(fmt::format(
         "baseline `{}` {}{}; last stderr lines:\n{}", command, StatusText(run.status),

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "src/core/json_parse.h"
+
 namespace ilf::sandbox {
 namespace {
 
@@ -33,7 +35,7 @@ std::vector<nlohmann::json> ParseRecords(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json record = TryParseJson(line);
     if (record.is_object()) records.push_back(std::move(record));
   }
   return records;

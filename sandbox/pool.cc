@@ -22,6 +22,7 @@
 #include "sandbox/sandbox.h"
 #include "src/core/error.h"
 #include "src/core/interrupt.h"
+#include "src/core/json_parse.h"
 #include "src/core/log.h"
 
 namespace bp = boost::process;
@@ -192,7 +193,7 @@ struct Sandbox::Impl {
       throw EnvironmentError("the sandbox helper '" + helper_path +
                              "' exited before saying hello (see its messages above)");
     }
-    nlohmann::json json = nlohmann::json::parse(*hello, nullptr, false);
+    nlohmann::json json = TryParseJson(*hello);
     if (!json.is_object()) {
       throw EnvironmentError("the sandbox helper '" + helper_path + "' sent a malformed hello");
     }
@@ -275,7 +276,7 @@ ExecResult Sandbox::RunOne(const ExecRequest& request) {
     helper.reset();
   } else if (reply) {
     try {
-      result = ResultFromJson(nlohmann::json::parse(*reply));
+      result = ResultFromJson(ParseJson(*reply, "reply"));
       healthy = true;
     } catch (const std::exception& e) {
       result.detail = std::string("unreadable helper reply: ") + e.what();

@@ -24,6 +24,7 @@
 #include "sandbox/classify.h"
 #include "sandbox/isolation.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 
 namespace ilf::sandbox {
 namespace {
@@ -287,7 +288,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     std::string& pending = evaluator_->pending();
     size_t line_end;
     while ((line_end = pending.find('\n')) != std::string::npos) {
-      nlohmann::json record = nlohmann::json::parse(pending.substr(0, line_end), nullptr, false);
+      nlohmann::json record = TryParseJson(pending.substr(0, line_end));
       pending.erase(0, line_end + 1);
       if (!record.is_object() || record.value("id", uint64_t{0} - 1) != id) {
         if (obs.protocol_error.empty()) obs.protocol_error = "unreadable evaluator record";

@@ -73,6 +73,14 @@ Json ParseJson(std::string_view text, const std::string& where, int max_depth) {
   return result;
 }
 
+Json TryParseJson(std::string_view text, int max_depth) {
+  try {
+    return ParseJson(text, "", max_depth);
+  } catch (const Error&) {
+    return Json(Json::value_t::discarded);
+  }
+}
+
 Json ReadJsonFile(const std::string& path, int max_depth) {
   return ParseJson(ReadFile(path), path, max_depth);
 }

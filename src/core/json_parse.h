@@ -27,6 +27,11 @@ inline constexpr int kMaxJsonDepth = 128;
 //   "WHERE: JSON nested deeper than 128 levels (...)".
 Json ParseJson(std::string_view text, const std::string& where, int max_depth = kMaxJsonDepth);
 
+// ParseJson for lines a reader skips or refuses as a whole when malformed (a torn journal line,
+// a program's output line): the value, or a discarded one (is_discarded()) for any syntax error or
+// nesting past `max_depth`, like nlohmann::json::parse(text, nullptr, false) but bounded.
+Json TryParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
+
 // Reads `path` with ReadFile (".gz" decompressed) and parses it with ParseJson; errors name the
 // path.
 Json ReadJsonFile(const std::string& path, int max_depth = kMaxJsonDepth);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <type_traits>
+
 #include "src/core/error.h"
 
 namespace ilf::lm {
@@ -36,9 +39,23 @@ PromptInput PromptOf(const Json& value, const std::string& field) {
   return prompt;
 }
 
+// Whether `v` holds only integers where T does: nlohmann's get<int64_t>() of 1e300 is a
+// float-to-integer cast out of range (undefined behaviour), so integer fields refuse floats.
+template <typename T>
+bool IntegersWhereNeeded(const Json& v) {
+  if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+    return !v.is_array() ||
+           std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_number_integer(); });
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return !v.is_number() || v.is_number_integer();
+  }
+  return true;
+}
+
 template <typename T>
 T Get(const Json& body, const char* field, T fallback) {
   if (!body.contains(field) || body[field].is_null()) return fallback;
+  if (!IntegersWhereNeeded<T>(body[field])) Bad(field, "expected integers: " + body[field].dump());
   try {
     return body[field].get<T>();
   } catch (const Json::exception&) {
@@ -152,24 +169,34 @@ Json CompletionResponseJson(const CompletionResponse& response, bool tokens_as_i
 
 CompletionResponse ParseCompletionResponse(const Json& body) {
   auto bad = [](const std::string& what) -> Error { return Error("server answer: " + what); };
+  // Optional fields of the answer, read without nlohmann's type errors or float-to-int casts.
+  auto text = [](const Json& in, const char* key) {
+    auto it = in.find(key);
+    return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto integer = [&](const Json& in, const char* key, int64_t fallback) {
+    auto it = in.find(key);
+    if (it == in.end() || it->is_null()) return fallback;
+    if (!it->is_number_integer())
+      throw bad(std::string("'") + key + "' is not an integer: " + it->dump().substr(0, 80));
+    return it->get<int64_t>();
+  };
   if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array())
     throw bad("no 'choices' list");
   CompletionResponse r;
-  r.id = body.value("id", "");
-  r.model = body.value("model", "");
+  r.id = text(body, "id");
+  r.model = text(body, "model");
   for (const Json& c : body["choices"]) {
     if (!c.is_object() || !c.contains("text") || !c["text"].is_string())
       throw bad("a choice without 'text': " + c.dump().substr(0, 200));
     CompletionChoice choice;
-    choice.index = c.value("index", static_cast<int64_t>(r.choices.size()));
+    choice.index = integer(c, "index", static_cast<int64_t>(r.choices.size()));
     choice.text = c["text"].get<std::string>();
-    choice.finish_reason = c.contains("finish_reason") && c["finish_reason"].is_string()
-                               ? c["finish_reason"].get<std::string>()
-                               : "";
+    choice.finish_reason = text(c, "finish_reason");
     if (c.contains("logprobs") && c["logprobs"].is_object()) {
       const Json& lp = c["logprobs"];
-      if (!lp.contains("tokens") || !lp.contains("token_logprobs") ||
-          lp["tokens"].size() != lp["token_logprobs"].size())
+      if (!lp.contains("tokens") || !lp.contains("token_logprobs") || !lp["tokens"].is_array() ||
+          !lp["token_logprobs"].is_array() || lp["tokens"].size() != lp["token_logprobs"].size())
         throw bad("choice " + std::to_string(choice.index) + ": logprobs without matching tokens");
       choice.has_logprobs = true;
       bool all_ids = true;
@@ -198,10 +225,19 @@ CompletionResponse ParseCompletionResponse(const Json& body) {
       r.choices.begin(), r.choices.end(),
       [](const CompletionChoice& a, const CompletionChoice& b) { return a.index < b.index; });
   if (body.contains("usage") && body["usage"].is_object()) {
-    r.prompt_tokens = body["usage"].value("prompt_tokens", 0);
-    r.completion_tokens = body["usage"].value("completion_tokens", 0);
+    r.prompt_tokens = integer(body["usage"], "prompt_tokens", 0);
+    r.completion_tokens = integer(body["usage"], "completion_tokens", 0);
   }
   return r;
+}
+
+std::string ServedModelName(const Json& models) {
+  const Json* data = models.is_object() && models.contains("data") ? &models["data"] : nullptr;
+  if (!data || !data->is_array() || data->empty() || !(*data)[0].is_object() ||
+      !(*data)[0].contains("id") || !(*data)[0]["id"].is_string() ||
+      (*data)[0]["id"].get_ref<const std::string&>().empty())
+    throw Error("/models lists no model (expected {\"data\": [{\"id\": NAME}, ...]})");
+  return (*data)[0]["id"].get<std::string>();
 }
 
 ChatRequest ParseChatRequest(const Json& body) {

@@ -73,6 +73,10 @@ nlohmann::json CompletionResponseJson(const CompletionResponse& response, bool t
 // the field for a malformed one.
 CompletionResponse ParseCompletionResponse(const nlohmann::json& body);
 
+// The first model a /v1/models answer lists ({"data": [{"id": NAME}, ...]}). Throws ilf::Error when
+// it lists none.
+std::string ServedModelName(const nlohmann::json& models);
+
 // A /v1/chat/completions body: its messages (role, content) and the sampling fields above.
 struct ChatRequest {
   std::vector<std::pair<std::string, std::string>> messages;  // (role, content)

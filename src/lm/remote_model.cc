@@ -17,6 +17,7 @@
 
 #include "src/core/error.h"
 #include "src/core/interrupt.h"
+#include "src/core/json_parse.h"
 #include "src/core/log.h"
 #include "src/lm/openai_protocol.h"
 #include "src/lm/request_journal.h"
@@ -112,14 +113,15 @@ Json OpenAiClient::Send(const std::string& method, const std::string& path,
     int status = res ? res->status : 0;
     double retry_after = -1;
     if (res && status == 200) {
-      Json answer = Json::parse(res->body, nullptr, false);
-      std::lock_guard<std::mutex> lock(pool_->mutex);
-      pool_->idle.push_back(std::move(client));
-      if (answer.is_discarded()) {
-        last_error = "the answer is not JSON: " + res->body.substr(0, 200);
+      {
+        std::lock_guard<std::mutex> lock(pool_->mutex);
+        pool_->idle.push_back(std::move(client));
+      }
+      try {  // bounded: a deeply nested answer would overflow the stack in the journal's dump()
+        return ParseJson(res->body, "the answer");
+      } catch (const Error& e) {
+        last_error = std::string(e.what()) + ": " + res->body.substr(0, 200);
         status = 0;  // a truncated answer: retry
-      } else {
-        return answer;
       }
     } else if (res) {
       last_error = fmt::format("HTTP {}: {}", status, res->body.substr(0, 500));
@@ -190,11 +192,11 @@ class RemoteLanguageModel : public LanguageModel {
     model_name_ = options.model_name;
     if (model_name_.empty()) {
       Json models = client_.Get("/models");
-      if (!models.contains("data") || !models["data"].is_array() || models["data"].empty() ||
-          !models["data"][0].contains("id")) {
-        throw Error(url + "/models lists no model; pass --model-name");
+      try {
+        model_name_ = ServedModelName(models);
+      } catch (const Error& e) {
+        throw Error(url + e.what() + "; pass --model-name");
       }
-      model_name_ = models["data"][0]["id"].get<std::string>();
     }
     info_.path = url;
     info_.name = model_name_;

@@ -9,6 +9,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 
 namespace ilf::lm {
 namespace {
@@ -30,7 +31,7 @@ RequestJournal::RequestJournal(std::string path) : path_(std::move(path)) {
   std::string line;
   bool first = true;
   while (std::getline(lines, line)) {
-    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json record = TryParseJson(line);
     if (first) {
       first = false;
       const nlohmann::json* h =

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "src/core/error.h"
+#include "src/core/json_parse.h"
 #include "src/core/log.h"
 #include "src/lm/openai_protocol.h"
 #include "src/lm/sampling_seed.h"
@@ -29,11 +30,13 @@ void Reply(httplib::Response& res, int status, const Json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
+// Bounded: a deeply nested body would overflow the stack in the first copy or dump().
 Json ParseBody(const httplib::Request& req) {
-  Json body = Json::parse(req.body, nullptr, false);
-  if (body.is_discarded())
-    throw HttpError{400, "the body is not valid JSON", "invalid_request_error"};
-  return body;
+  try {
+    return ParseJson(req.body, "the body");
+  } catch (const Error& e) {
+    throw HttpError{400, e.what(), "invalid_request_error"};
+  }
 }
 
 std::vector<int64_t> PromptIds(const Tokenizer& tokenizer, const PromptInput& prompt) {

@@ -73,5 +73,12 @@ TEST(JsonParse, ReadJsonFileNamesThePath) {
   EXPECT_EQ(ReadJsonFile(dir.Write("ok.json", "{\"n\": 1}"))["n"], 1);
 }
 
+TEST(JsonParse, TryParseJsonDiscardsWhatParseJsonRefuses) {
+  EXPECT_EQ(TryParseJson(R"({"t": [1]})"), Json::parse(R"({"t": [1]})"));
+  EXPECT_TRUE(TryParseJson("{\"t\": ").is_discarded());
+  EXPECT_TRUE(TryParseJson(Nested(100000, "{\"a\":", "}", "1")).is_discarded());
+  EXPECT_FALSE(TryParseJson(Nested(kMaxJsonDepth, "[", "]")).is_discarded());
+}
+
 }  // namespace
 }  // namespace ilf

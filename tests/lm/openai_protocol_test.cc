@@ -2,7 +2,11 @@
 // (torch-free parts of the engines).
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "src/core/atomic_file.h"
 #include "src/lm/openai_protocol.h"
@@ -125,6 +129,79 @@ TEST(OpenAiProtocolTest, ResponseTokensAsIdsAndNullLogprobs) {
               ParseCompletionResponse({{"error", "x"}});
             }).find("choices"),
             std::string::npos);
+}
+
+// Malformed answers of a hostile or broken server end as ilf::Error naming the field, never as
+// nlohmann's type errors or undefined behaviour (get<int64_t>() of 1e300 is a float-to-integer
+// cast out of range, which UBSan reports).
+TEST(OpenAiProtocolTest, MalformedAnswersNameTheField) {
+  auto error = [](const std::string& text) {
+    return ErrorOf([&] { ParseCompletionResponse(Json::parse(text)); });
+  };
+  EXPECT_NE(error(R"({"choices": [{"text": "a", "index": 1e300}]})")
+                .find("server answer: 'index' is not an integer: 1e+300"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"choices": [], "usage": {"prompt_tokens": "12"}})")
+                .find("'prompt_tokens' is not an integer"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"choices": [{"text": "a", "logprobs": {"tokens": 1, "token_logprobs": 2}}]})")
+                .find("logprobs without matching tokens"),
+            std::string::npos);
+  // Optional text fields of another type are ignored, as a missing one is.
+  CompletionResponse r = ParseCompletionResponse(
+      Json::parse(R"({"id": 5, "model": [], "choices": [{"text": "a", "finish_reason": 1}]})"));
+  EXPECT_EQ(r.id, "");
+  EXPECT_EQ(r.choices.at(0).finish_reason, "");
+}
+
+TEST(OpenAiProtocolTest, ServedModelNameIsTheFirstListed) {
+  EXPECT_EQ(ServedModelName(Json::parse(R"({"data": [{"id": "tiny"}, {"id": "b"}]})")), "tiny");
+  for (const char* bad : {R"({"data": []})", R"({"data": [{"id": 7}]})", R"({"data": [3]})",
+                          R"({"data": {"id": "x"}})", R"([])", R"({"data": [{"id": ""}]})"}) {
+    EXPECT_NE(ErrorOf([&] { ServedModelName(Json::parse(bad)); }).find("/models lists no model"),
+              std::string::npos)
+        << bad;
+  }
+}
+
+TEST(OpenAiProtocolTest, IntegerRequestFieldsRefuseFloats) {
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest(Json::parse(R"({"prompt": "a", "n": 1e300})"));
+            }).find("request field 'n': expected integers: 1e+300"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] {
+              ParseCompletionRequest(Json::parse(R"({"prompt": "a", "stop_token_ids": [1, 2.5]})"));
+            }).find("request field 'stop_token_ids': expected integers"),
+            std::string::npos);
+  EXPECT_EQ(ParseCompletionRequest(Json::parse(R"({"prompt": "a", "max_tokens": 7})")).max_tokens,
+            7);
+}
+
+// The client parses answers with the bounded ParseJson: 100,000 nested arrays used to parse and
+// then overflow the stack in the journal's dump() or the caller's first copy.
+TEST(RemoteEngineTest, DeeplyNestedAnswerIsAnErrorNotACrash) {
+  httplib::Server server;
+  server.Post("/v1/completions", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(100000, '[') + std::string(100000, ']'), "application/json");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  RemoteOptions options;
+  options.max_retries = 1;
+  options.backoff_initial_s = 0.01;
+  std::string message;
+  int64_t retries = 0;
+  {  // the client closes its keep-alive connection before the server stops
+    OpenAiClient client("http://127.0.0.1:" + std::to_string(port) + "/v1", options);
+    message = ErrorOf([&] { client.Post("/completions", {{"prompt", "a"}}); });
+    retries = client.retries();
+  }
+  server.stop();
+  thread.join();
+  EXPECT_NE(message.find("the answer: JSON nested deeper than 128 levels"), std::string::npos)
+      << message;
+  EXPECT_EQ(retries, 1);
 }
 
 TEST(RemoteEngineTest, EndpointParsing) {

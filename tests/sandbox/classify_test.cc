@@ -142,6 +142,12 @@ TEST(ClassifyTest, RecordsParseLineByLine) {
   auto records = ParseRecords("{\"t\": \"done\"}\nnot json\n{\"t\": \"test\", \"i\": 0}\n");
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1]["t"], "test");
+  // A line nested past the bound is not a record (the program's output is outside input: copying
+  // a 100,000-deep object overflows the stack).
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "{\"t\":";
+  deep += "1" + std::string(100000, '}');
+  EXPECT_EQ(ParseRecords(deep + "\n{\"t\": \"done\"}\n").size(), 1u);
 }
 
 }  // namespace
