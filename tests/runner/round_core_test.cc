@@ -10,6 +10,7 @@
 #include "runner/round/run_dir.h"
 #include "runner/round/selection.h"
 #include "src/core/atomic_file.h"
+#include "tests/support/corruption.h"
 #include "tests/support/test_data.h"
 
 namespace ilf::round {
@@ -242,6 +243,27 @@ TEST(RunDir, ManifestShapeIsCheckedNamingTheKey) {
         << c.error << "\nexpected " << c.expected;
   std::string deep = ErrorOf([] { ParseManifest(std::string(200000, '['), "m.json"); });
   EXPECT_NE(deep.find("m.json: JSON nested deeper than 128"), std::string::npos) << deep;
+}
+
+// Every prefix and single-byte change of a config and a manifest: an error naming the file or a
+// read, never a crash or another exception type.
+TEST(RunDir, TruncatedAndCorruptedConfigAndManifestNameTheFile) {
+  ScratchDir dir;
+  const std::string config =
+      R"({"suite": "mbpp", "samples_per_task": 4, "sampling": {"top_p": 0.9}, "ks": [1, 2],)"
+      R"( "seed": 7})";
+  testing::SweepFile(dir.path() + "/c.json", config,
+                     [](const std::string& path) { LoadRoundConfig(path); });
+  std::string run = dir.path() + "/run";
+  {
+    RunDir r(run, ParseRoundConfig(Json::parse(config), "c").ToJson(), false, {{"ilf", "t"}});
+    r.MarkDone(1, "sample", {{"samples", 3}}, StageTimes{2.0, 1.5, 0.2, 0.1}, {"samples.jsonl"});
+  }
+  std::string manifest = ReadFile(run + "/manifest.json");
+  // The manifest ends in "}\n": the cut before the newline is the whole manifest.
+  testing::SweepFile(run + "/manifest.json", manifest,
+                     [&](const std::string&) { ReadManifest(run); },
+                     {[&](size_t cut) { return cut == manifest.size() - 1; }, 1, 3});
 }
 
 }  // namespace
