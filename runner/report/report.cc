@@ -23,7 +23,7 @@ std::vector<Json> Records(const std::string& path) {
 }
 
 std::string Str(const Json& v, const char* key) {
-  if (!v.contains(key) || v[key].is_null()) return "";
+  if (!v.is_object() || !v.contains(key) || v[key].is_null()) return "";
   return v[key].is_string() ? v[key].get<std::string>() : v[key].dump();
 }
 
@@ -32,9 +32,10 @@ std::string Key(const Json& v) { return Str(v, "task_id") + "\n" + Str(v, "sampl
 // "FAIL: assert f(1) == 2 (AssertionError)" — the verdict and the first failing test.
 std::string VerdictLine(const Json& result) {
   std::string line = Str(result, "verdict");
-  if (result.contains("tests")) {
+  // Artifacts are outside input too: a test entry of another shape is shown, never a type error.
+  if (result.contains("tests") && result["tests"].is_array()) {
     for (const Json& t : result["tests"]) {
-      if (t.value("status", "") == "passed" || t.value("status", "") == "not_run") continue;
+      if (!t.is_object() || Str(t, "status") == "passed" || Str(t, "status") == "not_run") continue;
       std::string what = Str(t, "exception_type");
       std::string message = Str(t, "message");
       if (!message.empty()) what += ": " + message;

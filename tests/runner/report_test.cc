@@ -146,5 +146,27 @@ TEST(Report, PlotHasAPointPerRoundAndKFromTheManifest) {
   EXPECT_NE(svg.find("pass@10 after round 2: 0.600"), std::string::npos);
 }
 
+// The artifacts are read as they are: a result whose tests are not a list of objects, or whose
+// fields have other types, is shown as it stands (before: nlohmann's type_error from value(), exit
+// 1 and no file named).
+TEST(Report, ArtifactFieldsOfOtherShapesAreShownNotFatal) {
+  ScratchDir dir;
+  std::string run = WriteRun(dir);
+  WriteFileAtomically(
+      run + "/round-1/results.jsonl",
+      R"J({"ilf_header": {"schema": "ilf.results", "version": 1, "config_hash": "abc123"}})J"
+      "\n"
+      R"J({"task_id": "11", "sample_id": "1", "verdict": 3, "tests": [1, {"status": 5, "message": "m"}]})J"
+      "\n");
+  WriteFileAtomically(
+      run + "/round-1/refinement_results.jsonl",
+      R"J({"task_id": "11", "sample_id": "execution-11-1#0", "verdict": "FAIL", "tests": "x", "detail": 7})J"
+      "\n");
+  report::ReportFiles files = report::WriteReport({run, dir.path() + "/out"});
+  std::string html = ReadFile(files.html);
+  EXPECT_NE(html.find("initial program — 3 — : m"), std::string::npos) << html;
+  EXPECT_NE(html.find("refinement execution-11-1#0 — FAIL — 7"), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace ilf
