@@ -11,9 +11,24 @@
 namespace ilf::sandbox {
 namespace {
 
+// E's fields are read by type, never with value(): a field of another type counts as absent
+// (value() throws nlohmann's type_error for a string "i", and converting "i": 1e300 to size_t is
+// undefined behaviour).
 std::string Str(const nlohmann::json& record, const char* key) {
   auto it = record.find(key);
   return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+double Number(const nlohmann::json& record, const char* key) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// The test index of a record; test_count (out of range) when absent or not an index.
+size_t TestIndex(const nlohmann::json& record, size_t test_count) {
+  auto it = record.find("i");
+  if (it == record.end() || !it->is_number_integer() || *it < 0) return test_count;
+  return it->get<uint64_t>();
 }
 
 std::string DescribeExit(const ChildStatus& status) {
@@ -48,7 +63,7 @@ void Classify(const Observation& obs, ExecResult* result) {
   for (const nlohmann::json& record : obs.records) {
     std::string kind = Str(record, "t");
     if (kind == "test") {
-      size_t i = record.value("i", static_cast<size_t>(-1));
+      size_t i = TestIndex(record, obs.test_count);
       if (i >= obs.test_count) continue;
       TestOutcome& outcome = result->tests[i];
       std::string status = Str(record, "status");
@@ -58,7 +73,7 @@ void Classify(const Observation& obs, ExecResult* result) {
                                             : TestStatus::kNotRun;
       outcome.exception_type = Str(record, "type");
       outcome.message = Str(record, "msg");
-      outcome.duration_ms = record.value("ms", 0.0);
+      outcome.duration_ms = Number(record, "ms");
       if (outcome.exception_type == "MemoryError") memory_error = true;
       std::string what = "test " + std::to_string(i) + ": " + outcome.exception_type +
                          (outcome.message.empty() ? "" : ": " + outcome.message);

@@ -290,17 +290,18 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
     while ((line_end = pending.find('\n')) != std::string::npos) {
       nlohmann::json record = TryParseJson(pending.substr(0, line_end));
       pending.erase(0, line_end + 1);
-      if (!record.is_object() || record.value("id", uint64_t{0} - 1) != id) {
+      // Fields by comparison, not value<T>(): a mistyped one is no type_error or float cast here.
+      if (!record.is_object() || record.value("id", nlohmann::json()) != id) {
         if (obs.protocol_error.empty()) obs.protocol_error = "unreadable evaluator record";
         kill_all();
         evaluator_dead = true;
         return;
       }
-      std::string kind = record.value("t", "");
+      const nlohmann::json kind = record.value("t", nlohmann::json());
       if (kind == "done" || kind == "harness_error") {
         evaluator_done = true;
         done_time = Clock::now();
-        released = kind == "done" && record.value("released", false);
+        released = kind == "done" && record.value("released", nlohmann::json()) == true;
       }
       obs.records.push_back(std::move(record));
     }

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 targets=(json jsonl samples manifest safetensors shard_index model_config tokenizer_json
-  tokenizer_vocab sandbox_frames feedback run_manifest report round_config openai_response
+  tokenizer_vocab sandbox_frames evaluator_records feedback run_manifest report round_config openai_response
   openai_request)
 if [ "${1:-}" = --list ]; then
   printf '%s\n' "${targets[@]}"

@@ -138,6 +138,25 @@ TEST(ClassifyTest, CompileErrorAndHarnessError) {
   EXPECT_EQ(Classified(obs), Verdict::kSandboxError);
 }
 
+// E's fields of another type count as absent: before, value() threw nlohmann's type_error for
+// "i": "0" or "ms": "x" (the helper failed the execution), and "i": 1e300 was a float-to-size_t
+// cast out of range (undefined behaviour).
+TEST(ClassifyTest, MistypedFieldsCountAsAbsent) {
+  for (const char* i : {"\"0\"", "1e300", "-1", "0.5", "null"}) {
+    Observation obs = Base();
+    obs.records[0] =
+        nlohmann::json::parse(std::string(R"({"t": "test", "status": "passed", "i": )") + i + "}");
+    ExecResult result;
+    EXPECT_NE(Classified(obs, &result), Verdict::kPass) << i;
+    EXPECT_EQ(result.tests[0].status, TestStatus::kNotRun) << i;
+  }
+  Observation obs = Base();
+  obs.records[0]["ms"] = "x";
+  ExecResult result;
+  EXPECT_EQ(Classified(obs, &result), Verdict::kPass);
+  EXPECT_EQ(result.tests[0].duration_ms, 0.0);
+}
+
 TEST(ClassifyTest, RecordsParseLineByLine) {
   auto records = ParseRecords("{\"t\": \"done\"}\nnot json\n{\"t\": \"test\", \"i\": 0}\n");
   ASSERT_EQ(records.size(), 2u);
