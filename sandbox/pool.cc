@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sandbox/deadline.h"
 #include "sandbox/helper_path.h"
 #include "sandbox/protocol.h"
 #include "sandbox/sandbox.h"
@@ -88,7 +89,7 @@ class Helper {
   // or (*interrupted set) the user interrupted ilf.
   std::optional<std::string> Read(int64_t timeout_ms, bool* interrupted = nullptr) {
     using Clock = std::chrono::steady_clock;
-    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    const Clock::time_point deadline = DeadlineAfter(Clock::now(), timeout_ms);
     while (true) {
       if (InterruptRequested()) {
         if (interrupted != nullptr) *interrupted = true;

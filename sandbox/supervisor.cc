@@ -22,6 +22,7 @@
 #include <functional>
 
 #include "sandbox/classify.h"
+#include "sandbox/deadline.h"
 #include "sandbox/isolation.h"
 #include "src/core/error.h"
 #include "src/core/json_parse.h"
@@ -233,7 +234,9 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   plan.stdout_fd = out.w;
   plan.stderr_fd = err.w;
   plan.scratch_dir = scratch.c_str();
-  plan.cpu_seconds = static_cast<rlim_t>((limits.cpu_time_ms + 999) / 1000);
+  // Rounded up to whole seconds, without overflowing for a limit near INT64_MAX.
+  plan.cpu_seconds = static_cast<rlim_t>(std::max<int64_t>(limits.cpu_time_ms, 0) / 1000 +
+                                         (limits.cpu_time_ms % 1000 > 0 ? 1 : 0));
   plan.address_space_bytes = static_cast<rlim_t>(limits.memory_mib) << 20;
   plan.file_size_bytes = static_cast<rlim_t>(limits.file_size_mib) << 20;
   plan.open_files = static_cast<rlim_t>(limits.open_files);
@@ -306,7 +309,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       obs.records.push_back(std::move(record));
     }
   };
-  const Clock::time_point deadline = start + std::chrono::milliseconds(limits.wall_time_ms);
+  const Clock::time_point deadline = DeadlineAfter(start, limits.wall_time_ms);
   int capture_fds[2] = {out.r, err.r};
   while (!u.status.reaped || !(evaluator_done || evaluator_dead)) {
     Clock::time_point now = Clock::now();
@@ -319,12 +322,10 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
       obs.untrusted_killed_by_us = true;
       KillTree(u.pid);
     }
-    Clock::time_point wake =
-        evaluator_done && !released
-            ? std::min(deadline, done_time + std::chrono::milliseconds(kGraceMs))
-            : deadline;
-    int timeout_ms = static_cast<int>(std::max<int64_t>(
-        1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
+    Clock::time_point wake = evaluator_done && !released
+                                 ? std::min(deadline, DeadlineAfter(done_time, kGraceMs))
+                                 : deadline;
+    int timeout_ms = PollTimeoutMs(now, wake);
     bool e_live = !evaluator_done && !evaluator_dead;
     if (u.pidfd < 0 || (e_live && evaluator_->pidfd() < 0)) timeout_ms = std::min(timeout_ms, 5);
     pollfd fds[5] = {{capture_fds[0], POLLIN, 0},

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,7 +22,9 @@
 #include <utility>
 
 #include "sandbox/sandbox.h"
+#include "src/core/error.h"
 #include "tests/sandbox/host_facts.h"
+#include "tests/support/test_data.h"
 
 namespace ilf::sandbox::testing {
 namespace {
@@ -121,6 +127,96 @@ TEST(SandboxFault, HelperKilledMidExecutionFailsOnlyThatJob) {
     EXPECT_TRUE(known) << "left behind: pid " << p.pid << " (" << p.comm << ", parent " << p.ppid
                        << ")";
   }
+}
+
+// Limits of INT64_MAX ms wrapped around (pool wait, helper deadline, RLIMIT_CPU): the execution
+// ended at once as SANDBOX_ERROR or TIMEOUT. They saturate now: "no limit" in practice.
+TEST(SandboxFault, HugeTimeLimitsSaturate) {
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  ExecRequest request = Request("import time\ntime.sleep(0.2)\ndef f():\n    return 1\n");
+  request.limits.wall_time_ms = INT64_MAX;
+  request.limits.cpu_time_ms = INT64_MAX;
+  ExecResult r = sandbox.Run(request);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.ToJson().dump(1);
+  EXPECT_GE(r.wall_time_ms, 200);
+  request.limits.wall_time_ms = INT64_MAX - 1;  // the pool adds its slack to this one
+  request.program = "def f():\n    return 2\n";
+  EXPECT_EQ(sandbox.Run(request).verdict, Verdict::kFail);
+}
+
+// A helper whose hello frame is not what the protocol says is refused with a clear error
+// (it was dereferenced as an object with a string "error").
+TEST(SandboxFault, MalformedHelloIsRefused) {
+  ilf::testing::ScratchDir dir;
+  struct Case {
+    const char* payload;
+    const char* expected;  // part of the error
+  } cases[] = {
+      {"[1, 2]", "malformed hello"},
+      {"not json", "malformed hello"},
+      {R"({"error": 5})", "sandbox: 5"},
+      {R"({"isolation": {"active": 3}})", "malformed hello"},
+  };
+  for (const Case& c : cases) {
+    std::string helper = dir.Write(
+        "helper.py", std::string("#!/usr/bin/python3\nimport struct, sys, time\n") +
+                         "payload = " + nlohmann::json(c.payload).dump() + ".encode()\n" +
+                         "sys.stdout.buffer.write(struct.pack('<I', len(payload)) + payload)\n"
+                         "sys.stdout.flush()\nsys.stdin.read()\n");
+    ASSERT_EQ(chmod(helper.c_str(), 0755), 0);
+    setenv("ILF_SANDBOX_HELPER", helper.c_str(), 1);
+    std::string error;
+    try {
+      SandboxOptions options;
+      options.workers = 1;
+      Sandbox sandbox(options);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    unsetenv("ILF_SANDBOX_HELPER");
+    EXPECT_NE(error.find(c.expected), std::string::npos) << c.payload << " gave: " << error;
+  }
+}
+
+// When the helper can no longer watch an execution (poll fails), it kills the program and the
+// evaluator at once instead of leaving them running unobserved. poll() fails with EINVAL when its
+// descriptor count exceeds RLIMIT_NOFILE: the test lowers the helper's limit mid-execution.
+TEST(SandboxFault, PollFailureKillsTheProgramAndTheEvaluator) {
+  BecomeSubreaper();
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  const std::set<pid_t> helpers = Helpers();
+  ASSERT_EQ(helpers.size(), 1u);
+  const pid_t helper = *helpers.begin();
+  ExecRequest request = Request(
+      "import time\ntime.sleep(3.0)\nprint('wake the helper', flush=True)\ntime.sleep(30)\n"
+      "def f():\n    return 1\n");
+  request.limits.wall_time_ms = 60000;
+  request.limits.cpu_time_ms = 60000;
+  const auto started = std::chrono::steady_clock::now();
+  auto running = std::async(std::launch::async, [&] { return sandbox.Run(request); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the helper is in poll()
+  rlimit old_limit{};
+  ASSERT_EQ(prlimit(helper, RLIMIT_NOFILE, nullptr, &old_limit), 0) << strerror(errno);
+  rlimit low{3, old_limit.rlim_max};  // the soft limit only: it can be raised back
+  ASSERT_EQ(prlimit(helper, RLIMIT_NOFILE, &low, nullptr), 0) << strerror(errno);
+  ExecResult r = running.get();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.verdict, Verdict::kSandboxError) << r.ToJson().dump(1);
+  EXPECT_NE(r.detail.find("poll"), std::string::npos) << r.ToJson().dump(1);
+  EXPECT_LT(seconds, 15) << "the program was not killed: the helper waited for it";
+  // Nothing but the fork server is left under the helper: the program and the evaluator died.
+  for (const ProcessInfo& p : Descendants()) {
+    if (p.pid == helper) continue;
+    EXPECT_TRUE(p.comm == "ilf-forkserver" && p.ppid == helper)
+        << "left running: pid " << p.pid << " (" << p.comm << ", parent " << p.ppid << ")";
+  }
+  ASSERT_EQ(prlimit(helper, RLIMIT_NOFILE, &old_limit, nullptr), 0);
+  EXPECT_EQ(sandbox.Run(Request("def f():\n    return 1\n")).verdict, Verdict::kPass);
 }
 
 }  // namespace
