@@ -45,6 +45,21 @@ std::string Limit(const std::string& note, int64_t max_words) {
   return out;
 }
 
+// " at line 4 of the program (reached from lines 9, 6)": where an exception came from, from the
+// sandbox's checked traceback lines (outermost first), never from what the program printed.
+std::string WhereInProgram(const std::vector<int64_t>& lines) {
+  if (lines.empty()) return "";
+  std::string where = " at line " + std::to_string(lines.back()) + " of the program";
+  if (lines.size() > 1) {
+    where += lines.size() == 2 ? " (reached from line " : " (reached from lines ";
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+      where += (i ? ", " : "") + std::to_string(lines[i]);
+    }
+    where += ")";
+  }
+  return where;
+}
+
 std::string NewNonce() {
   std::random_device device;
   std::ostringstream hex;
@@ -129,8 +144,15 @@ std::string DescribeExecution(const std::vector<std::string>& tests,
       const sandbox::TestOutcome& outcome = result.tests[first];
       std::string message = ScrubPaths(outcome.message);
       if (outcome.status == TestStatus::kError) {
+        // Where: the program's lines, or else (an error of the test's own code) the test's line
+        // when the test has several.
+        std::string where = WhereInProgram(outcome.program_lines);
+        if (where.empty() && outcome.test_line > 0 &&
+            Strip(tests[first]).find('\n') != std::string::npos) {
+          where = " at line " + std::to_string(outcome.test_line) + " of the test";
+        }
         note = "The test " + test_at(first) + " raised " + outcome.exception_type +
-               (message.empty() ? "" : ": " + message) + ".";
+               (message.empty() ? "" : ": " + message) + where + ".";
       } else {
         const std::string marker = "ilf-actual-" + nonce + ":";
         std::optional<tasks::EqualityAssert> parts = tasks::ParseEqualityAssert(tests[first]);

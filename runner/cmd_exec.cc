@@ -58,7 +58,18 @@ int RunExec(int argc, char** argv) {
     request.tests = std::move(split.tests);
     request.setup = std::move(split.setup);
   }
-  if (!setup_path.empty()) request.setup = ReadFile(setup_path) + "\n" + request.setup;
+  if (!setup_path.empty()) {
+    // The test file's own first statements must stay at the start of a block of their own
+    // (where its BOM or coding declaration is read): they open the first test instead.
+    if (!request.setup.empty() && !request.tests.empty()) {
+      std::string prefix = sandbox::EncodingPrefix(ReadFile(tests_path));
+      if (!prefix.empty()) {
+        request.tests[0] = request.setup + request.tests[0].substr(prefix.size());
+        request.setup.clear();
+      }
+    }
+    request.setup = ReadFile(setup_path) + "\n" + request.setup;
+  }
   // The entry point comes only from the command line: deriving it from the program would let a
   // program name `all` or `set` as its entry point and replace it for the tests (issue 16).
 

@@ -31,6 +31,25 @@ size_t TestIndex(const nlohmann::json& record, size_t test_count) {
   return it->get<uint64_t>();
 }
 
+// E's checked program lines of a record ([] when absent or malformed).
+std::vector<int64_t> Lines(const nlohmann::json& record) {
+  std::vector<int64_t> lines;
+  auto it = record.find("lines");
+  if (it == record.end() || !it->is_array()) return lines;
+  for (const nlohmann::json& line : *it) {
+    if (line.is_number_integer()) lines.push_back(line.get<int64_t>());
+  }
+  return lines;
+}
+
+// " (program line 7)", " (program lines 9, 4)" or "".
+std::string AtLines(const std::vector<int64_t>& lines) {
+  if (lines.empty()) return "";
+  std::string text = lines.size() == 1 ? " (program line " : " (program lines ";
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? ", " : "") + std::to_string(lines[i]);
+  return text + ")";
+}
+
 std::string DescribeExit(const ChildStatus& status) {
   if (!status.reaped) return "still running";
   if (status.exited) return "exited with status " + std::to_string(status.exit_code);
@@ -74,20 +93,30 @@ void Classify(const Observation& obs, ExecResult* result) {
       outcome.exception_type = Str(record, "type");
       outcome.message = Str(record, "msg");
       outcome.duration_ms = Number(record, "ms");
+      outcome.program_lines = Lines(record);
+      auto line = record.find("line");
+      if (line != record.end() && line->is_number_integer()) {
+        outcome.test_line = line->get<int64_t>();
+      }
       if (outcome.exception_type == "MemoryError") memory_error = true;
       std::string what = "test " + std::to_string(i) + ": " + outcome.exception_type +
-                         (outcome.message.empty() ? "" : ": " + outcome.message);
+                         (outcome.message.empty() ? "" : ": " + outcome.message) +
+                         AtLines(outcome.program_lines);
       if (outcome.status == TestStatus::kFailed && first_failure.empty()) first_failure = what;
       if (outcome.status == TestStatus::kError && first_error.empty()) first_error = what;
     } else if (kind == "done") {
       done = true;
     } else if (kind == "compile_error") {
       compile_error = true;
-      program_problem = Str(record, "type") + ": " + Str(record, "msg");
+      std::string where = Str(record, "where");
+      program_problem = (where.empty() || where == "program" ? "" : where + ": ") +
+                        Str(record, "type") + ": " + Str(record, "msg");
     } else if (kind == "program_raised" || kind == "setup_error") {
       if (Str(record, "type") == "MemoryError") memory_error = true;
+      result->program_lines = Lines(record);
       program_problem = (kind == "program_raised" ? "the program raised " : "setup raised ") +
-                        Str(record, "type") + ": " + Str(record, "msg");
+                        Str(record, "type") + ": " + Str(record, "msg") +
+                        AtLines(result->program_lines);
     } else if (kind == "program_died") {
       program_problem =
           "the program ended before the tests ran (" + DescribeExit(obs.untrusted) + ")";

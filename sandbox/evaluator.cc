@@ -15,6 +15,17 @@
 
 namespace ilf::sandbox {
 
+int64_t SourceLineCount(const std::string& source) {
+  int64_t lines = 1;
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] == '\n' ||
+        (source[i] == '\r' && (i + 1 == source.size() || source[i + 1] != '\n'))) {
+      ++lines;
+    }
+  }
+  return lines;
+}
+
 std::string Evaluator::Start(ChildPlan plan, int landlock_ruleset) {
   Stop();
   int control[2], results[2], setup[2];
@@ -91,9 +102,14 @@ bool Evaluator::ReapIfExited(ChildStatus* status) {
 bool Evaluator::Submit(uint64_t id, const ExecRequest& request, int to_untrusted,
                        int from_untrusted) {
   // memory_bytes: E decodes nothing from U beyond what U may use itself (harness.py _Channel).
+  // Setup and tests as hex: E compiles their exact bytes (protocol.h). program_lines: the lines
+  // the program has, the only ones a frame of the program may name (harness.py _program_lines).
+  std::vector<std::string> tests_hex;
+  for (const std::string& test : request.tests) tests_hex.push_back(ToHex(test));
   nlohmann::json job = {{"id", id},
-                        {"setup", request.setup},
-                        {"tests", request.tests},
+                        {"setup_hex", ToHex(request.setup)},
+                        {"tests_hex", tests_hex},
+                        {"program_lines", SourceLineCount(request.program)},
                         {"entry_point", request.entry_point},
                         {"memory_bytes", request.limits.memory_mib << 20}};
   std::string payload = job.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -22,6 +22,10 @@
 
 namespace ilf::sandbox {
 
+// Lines of a Python source as CPython numbers them (\n, \r\n and \r end a line), counting the
+// empty line after a final newline: an upper bound on any line number of the program's code.
+int64_t SourceLineCount(const std::string& source);
+
 class Evaluator {
  public:
   static constexpr int kRestartEvery = 1000;  // jobs per E process

@@ -45,6 +45,7 @@ class _Untrusted:
 
     def __init__(self):
         self.table = []
+        self.codes = ()  # the program's code objects (ids), once compiled: see program_lines
 
     def to_handle(self, obj):
         self.table.append(obj)
@@ -65,12 +66,14 @@ class _Untrusted:
             code = compile(program, '<program>', 'exec')
         except (SyntaxError, ValueError, UnicodeError) as exc:
             return ('compile_error', type(exc).__name__, _exception_text(exc)), 0
+        self.codes = _code_ids(code)
         namespace = {'__name__': '__main__', '__builtins__': builtins}
         try:
             exec(code, namespace)
         except BaseException as exc:
             _flush()
-            return ('raised', type(exc).__name__, _exception_text(exc)), 1
+            return ('raised', type(exc).__name__, _exception_text(exc),
+                    self.program_lines(exc)), 1
         _flush()
         manifest = []
         module_type = type(sys)
@@ -91,7 +94,45 @@ class _Untrusted:
         try:
             return self.encode_reply(_serve(request))
         except BaseException as exc:
-            return self.encode_reply(('exc', type(exc).__name__, _exception_text(exc)))
+            return self.encode_reply(('exc', type(exc).__name__, _exception_text(exc),
+                                      self.program_lines(exc)))
+
+    def program_lines(self, exc):
+        """Line numbers of the traceback frames that run the program's own code objects (those
+        compile() made from its source; not code it makes itself), outermost first, repeats of a
+        line (recursion) once, at most _MAX_LINES. Untrusted like all U says: E checks them."""
+        lines = []
+        try:
+            tb = exc.__traceback__
+            while tb is not None and len(lines) < 10000:
+                if id(tb.tb_frame.f_code) in self.codes:
+                    lines.append(tb.tb_lineno)
+                tb = tb.tb_next
+        except BaseException:
+            return []
+        return _shorten_lines(lines)
+
+
+def _code_ids(code):
+    """Ids of a code object and of every code object nested in its constants (functions,
+    classes, comprehensions); the top-level code keeps them all alive."""
+    ids, stack = set(), [code]
+    while stack:
+        current = stack.pop()
+        ids.add(id(current))
+        stack.extend(c for c in current.co_consts if type(c) is type(current))
+    return frozenset(ids)
+
+
+_MAX_LINES = 6  # program lines kept of one traceback: the outermost two, the innermost four
+
+
+def _shorten_lines(lines):
+    kept = []
+    for line in lines:
+        if not kept or kept[-1] != line:
+            kept.append(line)
+    return kept if len(kept) <= _MAX_LINES else kept[:2] + kept[-(_MAX_LINES - 2):]
 
 
 def _read_all(fd):
@@ -247,11 +288,20 @@ _RELAYED = {name: getattr(builtins, name) for name in dir(builtins)
 
 
 class _Channel:
-    def __init__(self, req_fd, resp_fd, memory_bytes=None):
+    def __init__(self, req_fd, resp_fd, memory_bytes=None, program_lines=0):
         self.req_fd = req_fd
         self.resp_fd = resp_fd
         self.alive = True
         self.memory_bytes = memory_bytes  # the program's memory limit: bounds what E decodes
+        self.program_lines = program_lines  # lines the program has (from the helper, trusted)
+
+    def checked_lines(self, lines):
+        """The program lines U named for an exception, kept only if they exist in the program:
+        U is the program's process, so they are believed only as far as E can check them."""
+        if type(lines) is not list:
+            return []
+        return _shorten_lines([n for n in lines[:_MAX_LINES]
+                               if type(n) is int and 1 <= n <= self.program_lines])
 
     def receive(self):
         """The program's next message, decoded. Anything wrong with it, whatever it is (a frame
@@ -310,14 +360,15 @@ def _rpc(ref, message, args=(), kwargs=None):
                 old.clear()
                 old.extend(new)
         return reply[1]
-    if reply[0] == 'exc' and len(reply) == 3:
+    if reply[0] == 'exc' and len(reply) in (3, 4):
         name, text = str(reply[1]), str(reply[2])
         exc_type = _RELAYED.get(name)
         if exc_type is StopIteration:
             raise StopIteration
-        if exc_type is not None:
-            raise exc_type(text)
-        raise ProgramError('%s: %s' % (name, text))
+        exc = exc_type(text) if exc_type is not None else ProgramError('%s: %s' % (name, text))
+        if len(reply) == 4:
+            exc._ilf_lines = channel.checked_lines(reply[3])
+        raise exc
     raise ProgramDied('malformed reply from the program')
 
 
@@ -400,25 +451,59 @@ def _send_line(fd, line):
         view = view[os.write(fd, view):]
 
 
-def _outcome(i, status, exc=None, started=None, source=''):
+def _outcome(i, status, exc=None, started=None, source=b''):
     record = {'t': 'test', 'i': i, 'status': status, 'type': '', 'msg': '',
               'ms': (time.perf_counter() - started) * 1000 if started else 0}
     if exc is not None:
         record['type'] = type(exc).__name__
         record['msg'] = _exception_text(exc)
+        record['lines'] = _relayed_lines(exc)
+        record['line'] = _test_line(exc, '<test %d>' % i)
         if status == 'failed' and not record['msg']:
             # The assert itself, without the statements that run before it in the same block.
-            at = source.rfind('\nassert')
-            record['msg'] = _bounded((source[at + 1:] if at >= 0 else source).strip())
+            text = _source_text(source)
+            at = text.rfind('\nassert')
+            record['msg'] = _bounded((text[at + 1:] if at >= 0 else text).strip())
     return record
+
+
+def _relayed_lines(exc):
+    """The program lines E checked when the exception came from the program (_rpc), else []."""
+    try:
+        lines = exc.__dict__.get('_ilf_lines')
+    except BaseException:
+        return []
+    return lines if type(lines) is list else []
+
+
+def _test_line(exc, filename):
+    """The line of the test's own code where the exception passed last (E's traceback: only
+    trusted code runs in E), or 0."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _source_text(source):
+    """A test's bytes as text, decoded as compile() decoded them (PEP 263, BOM)."""
+    try:
+        import importlib.util
+        return importlib.util.decode_source(source)
+    except Exception:
+        return source.decode('utf-8', 'replace')
 
 
 def run_evaluator_loop(control_fd, result_fd):
     """E's main loop: one job per message on the control socket, until it closes.
 
     A message is a 4-byte length with two descriptors attached (the request and reply pipes of
-    this execution's U), then that many bytes of JSON {"id", "setup", "tests"}. E answers with
-    records on result_fd, the last one {"t": "done", "id": ...}.
+    this execution's U), then that many bytes of JSON {"id", "setup_hex", "tests_hex",
+    "program_lines", ...} (sources as hex: their exact bytes). E answers with records on
+    result_fd, the last one {"t": "done", "id": ...}.
     """
     global _job_id
     import socket
@@ -441,9 +526,10 @@ def run_evaluator_loop(control_fd, result_fd):
         try:
             if len(fds) != 2:
                 raise ValueError('expected 2 descriptors, got %d' % len(fds))
-            released = _evaluate(job['setup'], job['tests'],
-                                 _Channel(fds[0], fds[1], job['memory_bytes']), result_fd,
-                                 job.get('entry_point', ''))
+            channel = _Channel(fds[0], fds[1], job['memory_bytes'], job['program_lines'])
+            released = _evaluate(bytes.fromhex(job['setup_hex']),
+                                 [bytes.fromhex(test) for test in job['tests_hex']], channel,
+                                 result_fd, job.get('entry_point', ''))
             # released: U was told the tests are over and ends as CPython would end the script.
             _report(result_fd, {'t': 'done', 'released': released is True})
         except BaseException as exc:
@@ -497,6 +583,23 @@ def _module_names():
 _MODULE_NAMES = frozenset()  # set by zygote_init, once the site directories are on sys.path
 
 
+def _compile_all(setup, tests):
+    """Setup and tests compiled from their exact bytes, as CPython compiles a file it runs:
+    (setup code, test codes, None), or (None, None, compile_error record) for the first that
+    CPython would refuse (the test file is then refused whole, before anything runs)."""
+    name = '<setup>'
+    try:
+        setup_code = compile(setup, name, 'exec')
+        codes = []
+        for i, source in enumerate(tests):
+            name = '<test %d>' % i
+            codes.append(compile(source, name, 'exec'))
+    except (SyntaxError, ValueError, UnicodeError) as exc:
+        return None, None, {'t': 'compile_error', 'where': name[1:-1], 'type': type(exc).__name__,
+                            'msg': _exception_text(exc)}
+    return setup_code, codes, None
+
+
 def _evaluate(setup, tests, channel, result_fd, entry_point=''):
     try:
         first = channel.receive()
@@ -505,10 +608,17 @@ def _evaluate(setup, tests, channel, result_fd, entry_point=''):
         return
     kind = first[0] if type(first) is tuple and first else None
     if kind == 'compile_error':
-        _report(result_fd, {'t': 'compile_error', 'type': str(first[1]), 'msg': str(first[2])})
+        _report(result_fd, {'t': 'compile_error', 'where': 'program', 'type': str(first[1]),
+                            'msg': str(first[2])})
+        return
+    # As `python3 program_then_tests.py` would: a file CPython cannot compile runs nothing.
+    setup_code, test_codes, refused = _compile_all(setup, tests)
+    if refused is not None:
+        _report(result_fd, refused)
         return
     if kind == 'raised':
-        _report(result_fd, {'t': 'program_raised', 'type': str(first[1]), 'msg': str(first[2])})
+        _report(result_fd, {'t': 'program_raised', 'type': str(first[1]), 'msg': str(first[2]),
+                            'lines': channel.checked_lines(first[3]) if len(first) == 4 else []})
         return
     if kind != 'ready' or len(first) != 2 or type(first[1]) is not list:
         _report(result_fd, {'t': 'program_died', 'msg': 'malformed first message'})
@@ -536,10 +646,10 @@ def _evaluate(setup, tests, channel, result_fd, entry_point=''):
         elif what == 'value':
             namespace[name] = value
     try:
-        exec(compile(setup, '<setup>', 'exec'), namespace)
+        exec(setup_code, namespace)
     except BaseException as exc:
         _report(result_fd, {'t': 'setup_error', 'type': type(exc).__name__,
-                            'msg': _exception_text(exc)})
+                            'msg': _exception_text(exc), 'lines': _relayed_lines(exc)})
         return
     for i, source in enumerate(tests):
         if not channel.alive:
@@ -547,7 +657,7 @@ def _evaluate(setup, tests, channel, result_fd, entry_point=''):
             continue
         started = time.perf_counter()
         try:
-            exec(compile(source, '<test %d>' % i, 'exec'), namespace)
+            exec(test_codes[i], namespace)
             record = _outcome(i, 'passed', None, started)
         except AssertionError as exc:
             record = _outcome(i, 'failed', exc, started, source)

@@ -51,9 +51,7 @@ std::optional<std::string> ReadFrame(int fd) {
   return payload;
 }
 
-// The program travels as hex: JSON text cannot hold bytes that are not UTF-8, and the program must
-// reach compile() exactly as given (PEP 263 declarations, BOMs, invalid UTF-8 as CPython says).
-static std::string ToHex(const std::string& bytes) {
+std::string ToHex(const std::string& bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(bytes.size() * 2);
@@ -61,13 +59,13 @@ static std::string ToHex(const std::string& bytes) {
   return hex;
 }
 
-static std::string FromHex(const std::string& hex) {
+std::string FromHex(const std::string& hex) {
   auto value = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    throw std::invalid_argument("program_hex: not a hex digit");
+    throw std::invalid_argument("hex field: not a hex digit");
   };
-  if (hex.size() % 2 != 0) throw std::invalid_argument("program_hex: odd length");
+  if (hex.size() % 2 != 0) throw std::invalid_argument("hex field: odd length");
   std::string bytes(hex.size() / 2, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) {
     bytes[i] = static_cast<char>(value(hex[2 * i]) * 16 + value(hex[2 * i + 1]));
@@ -77,9 +75,11 @@ static std::string FromHex(const std::string& hex) {
 
 nlohmann::json RequestToJson(const ExecRequest& request) {
   const Limits& l = request.limits;
+  std::vector<std::string> tests_hex;
+  for (const std::string& test : request.tests) tests_hex.push_back(ToHex(test));
   return {{"program_hex", ToHex(request.program)},
-          {"setup", request.setup},
-          {"tests", request.tests},
+          {"setup_hex", ToHex(request.setup)},
+          {"tests_hex", tests_hex},
           {"entry_point", request.entry_point},
           {"limits",
            {{"wall_time_ms", l.wall_time_ms},
@@ -93,8 +93,10 @@ nlohmann::json RequestToJson(const ExecRequest& request) {
 ExecRequest RequestFromJson(const nlohmann::json& json) {
   ExecRequest request;
   request.program = FromHex(json.at("program_hex").get<std::string>());
-  request.setup = json.at("setup").get<std::string>();
-  request.tests = json.at("tests").get<std::vector<std::string>>();
+  request.setup = FromHex(json.at("setup_hex").get<std::string>());
+  for (const nlohmann::json& test : json.at("tests_hex")) {
+    request.tests.push_back(FromHex(test.get<std::string>()));
+  }
   request.entry_point = json.value("entry_point", "");
   const nlohmann::json& l = json.at("limits");
   request.limits.wall_time_ms = l.at("wall_time_ms").get<int64_t>();
@@ -120,6 +122,8 @@ ExecResult ResultFromJson(const nlohmann::json& json) {
     outcome.exception_type = test.at("exception_type").get<std::string>();
     outcome.message = test.at("message").get<std::string>();
     outcome.duration_ms = test.at("duration_ms").get<double>();
+    outcome.program_lines = test.value("program_lines", std::vector<int64_t>{});
+    outcome.test_line = test.value("test_line", int64_t{0});
     result.tests.push_back(std::move(outcome));
   }
   result.wall_time_ms = json.at("wall_time_ms").get<double>();
@@ -128,6 +132,7 @@ ExecResult ResultFromJson(const nlohmann::json& json) {
   result.stdout_tail = json.at("stdout_tail").get<std::string>();
   result.stderr_tail = json.at("stderr_tail").get<std::string>();
   result.detail = json.at("detail").get<std::string>();
+  result.program_lines = json.value("program_lines", std::vector<int64_t>{});
   return result;
 }
 

@@ -22,6 +22,12 @@ bool WriteFrame(int fd, const std::string& payload);
 // Reads one frame; nullopt on EOF, a read error or a frame over kMaxFrameBytes.
 std::optional<std::string> ReadFrame(int fd);
 
+// Source code travels as hex (program, setup, tests): JSON text cannot hold bytes that are not
+// UTF-8, and each must reach compile() exactly as given (PEP 263 declarations, BOMs, invalid
+// UTF-8 refused as CPython refuses it). FromHex throws std::invalid_argument on a bad digit.
+std::string ToHex(const std::string& bytes);
+std::string FromHex(const std::string& hex);
+
 nlohmann::json RequestToJson(const ExecRequest& request);
 // Throws nlohmann::json::exception on a malformed request (the helper answers SANDBOX_ERROR).
 ExecRequest RequestFromJson(const nlohmann::json& json);

@@ -54,12 +54,15 @@ nlohmann::json ExecResult::ToJson() const {
     test_list.push_back({{"status", TestStatusName(test.status)},
                          {"exception_type", test.exception_type},
                          {"message", test.message},
-                         {"duration_ms", test.duration_ms}});
+                         {"duration_ms", test.duration_ms},
+                         {"program_lines", test.program_lines},
+                         {"test_line", test.test_line}});
   }
   return {{"verdict", VerdictName(verdict)},    {"tests", test_list},
           {"wall_time_ms", wall_time_ms},       {"cpu_time_ms", cpu_time_ms},
           {"peak_memory_kib", peak_memory_kib}, {"stdout_tail", stdout_tail},
-          {"stderr_tail", stderr_tail},         {"detail", detail}};
+          {"stderr_tail", stderr_tail},         {"detail", detail},
+          {"program_lines", program_lines}};
 }
 
 nlohmann::json IsolationReport::ToJson() const {

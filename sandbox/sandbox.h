@@ -51,6 +51,9 @@ struct ExecRequest {
                                    // (MBPP test_setup_code, imports, HumanEval's `def check`)
   std::vector<std::string> tests;  // trusted test blocks, run in order; each is one test
                                    // (an assert statement, `check(f)`, an EvalPlus test program)
+                                   // Program, setup and tests are source bytes, compiled as
+                                   // CPython compiles a file (PEP 263, BOM); if setup or a test
+                                   // does not compile, nothing runs: COMPILE_ERROR.
   std::string entry_point;         // the function the tests call. A program global that shadows a
                                    // builtin (`len = ...`, `def set(...)`) is hidden from setup and
                                    // tests, which see the real builtin, unless it is this name
@@ -66,6 +69,12 @@ struct TestOutcome {
   std::string exception_type;  // "AssertionError", "TypeError", ... ("" when passed)
   std::string message;         // exception message, bounded
   double duration_ms = 0;
+  // Where an exception came from. program_lines: lines of the program (1-based, as given) of
+  // the traceback frames running the program's own code, outermost first, a repeated line once,
+  // at most 6; the evaluator keeps only lines that exist in the program. test_line: the test's
+  // own line the exception passed last (1-based in ExecRequest::tests[i]; 0 when unknown).
+  std::vector<int64_t> program_lines;
+  int64_t test_line = 0;
 };
 
 struct ExecResult {
@@ -77,11 +86,12 @@ struct ExecResult {
   std::string stdout_tail;  // bounded tails of what the program printed
   std::string stderr_tail;
   std::string detail;  // why: the failed assert, the signal, the blocked call, the sandbox fault
+  std::vector<int64_t> program_lines;  // the program raised before the tests: its frames' lines
+                                       // (as TestOutcome::program_lines)
 
   // {"verdict": "FAIL", "tests": [{"status": …, "exception_type": …, "message": …, "duration_ms":
-  // …}],
-  //  "wall_time_ms": …, "cpu_time_ms": …, "peak_memory_kib": …, "stdout_tail": …, "stderr_tail": …,
-  //  "detail": …}
+  // …, "program_lines": […], "test_line": …}], "wall_time_ms": …, "cpu_time_ms": …,
+  //  "peak_memory_kib": …, "stdout_tail": …, "stderr_tail": …, "detail": …, "program_lines": […]}
   nlohmann::json ToJson() const;
 };
 

@@ -1,6 +1,7 @@
 #include "sandbox/test_split.h"
 
 #include <cctype>
+#include <regex>
 
 namespace ilf::sandbox {
 namespace {
@@ -50,7 +51,30 @@ bool ScanLine(const std::string& line, int* depth, std::string* open_string) {
 
 }  // namespace
 
-SplitTests SplitTestFile(const std::string& source) {
+std::string EncodingPrefix(const std::string& source) {
+  static const std::string kBom = "\xef\xbb\xbf";
+  // PEP 263's regular expression, on a line that is a comment.
+  static const std::regex kCookie(R"(^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+)");
+  static const std::regex kBlankOrComment(R"(^[ \t\f]*(#.*)?\r?$)");
+  bool bom = source.compare(0, kBom.size(), kBom) == 0;
+  size_t begin = bom ? kBom.size() : 0;
+  std::string prefix = bom ? kBom : "";
+  for (int line_number = 1; line_number <= 2 && begin < source.size(); ++line_number) {
+    size_t end = source.find('\n', begin);
+    std::string line = source.substr(begin, end == std::string::npos ? end : end - begin);
+    if (std::regex_search(line, kCookie)) return prefix + line + "\n";
+    if (!std::regex_match(line, kBlankOrComment) || end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return prefix;
+}
+
+SplitTests SplitTestFile(const std::string& file) {
+  // The byte order mark is not part of the first statement (`assert` must start it); it goes
+  // back in front of the first block below.
+  const std::string prefix = EncodingPrefix(file);
+  const bool bom = file.compare(0, 3, "\xef\xbb\xbf") == 0;
+  const std::string source = bom ? file.substr(3) : file;
   std::vector<std::string> statements;
   int depth = 0;
   std::string open_string;
@@ -92,6 +116,14 @@ SplitTests SplitTestFile(const std::string& source) {
     }
   }
   if (!pending.empty()) split.tests.back() += pending;
+  // Every block decodes as the file does: the first holds the file's first lines (with the BOM
+  // put back), the others get the prefix.
+  std::vector<std::string*> blocks;
+  if (!split.setup.empty()) blocks.push_back(&split.setup);
+  for (std::string& test : split.tests) blocks.push_back(&test);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    blocks[i]->insert(0, i == 0 ? prefix.substr(0, bom ? 3 : 0) : prefix);
+  }
   return split;
 }
 

@@ -2,6 +2,9 @@
 // runs: the ILF paper's 195 incorrect programs and one program per verdict kind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "feedback/execution.h"
 #include "feedback/human_file.h"
 #include "sandbox/sandbox.h"
@@ -15,7 +18,7 @@ using sandbox::TestStatus;
 using sandbox::Verdict;
 
 sandbox::TestOutcome Outcome(TestStatus status, std::string type = "", std::string message = "") {
-  return {status, std::move(type), std::move(message), 0};
+  return {status, std::move(type), std::move(message), 0, {}, 0};
 }
 
 TEST(ExecutionNoteTest, InstrumentsOnlyEqualityAsserts) {
@@ -137,6 +140,13 @@ TEST_F(ExecutionSourceTest, ThePapersIncorrectProgramsGetNotesOfEveryKind) {
                   r.feedback.find("failed before the tests") != std::string::npos)
           << r.feedback;
       EXPECT_NE(r.feedback.find("Error"), std::string::npos) << r.feedback;
+      // Issue 9: the exception's place, as a line of the program as given.
+      std::smatch at;
+      ASSERT_TRUE(std::regex_search(r.feedback, at, std::regex(" at line (\\d+) of the program")))
+          << r.task_id << ": " << r.feedback;
+      int64_t line = std::stoll(at[1]);
+      EXPECT_GE(line, 1);
+      EXPECT_LE(line, std::count(r.program.begin(), r.program.end(), '\n') + 1) << r.feedback;
     } else {
       EXPECT_EQ(verdict, "COMPILE_ERROR");
       EXPECT_NE(r.feedback.find("line "), std::string::npos) << r.feedback;
@@ -182,6 +192,13 @@ TEST_F(ExecutionSourceTest, EachVerdictKindFromARealRun) {
        "used too much memory"},
       {"import os\ndef f(x):\n    os.fork()\n    return 2 * x\n", "forbidden system call"},
       {"raise KeyError('boom')\ndef f(x):\n    return 2 * x\n", "KeyError"},
+      // Where the program raised, reached from where: its own line numbers, and a recursion
+      // error names its line once, not once per frame.
+      {"def g(x):\n    return [1][x]\ndef f(x):\n    return g(x)\n",
+       "raised IndexError: list index out of range at line 2 of the program (reached from line "
+       "4)."},
+      {"def f(x):\n    return f(x + 1)\n",
+       "raised RecursionError: maximum recursion depth exceeded at line 2 of the program. 0 of 3"},
   };
   ExecutionSource source(suite, *sandbox_);
   for (const Case& c : cases) {
@@ -213,6 +230,18 @@ TEST_F(ExecutionSourceTest, PrintedOrRaisedFakeMessagesChangeNothing) {
   std::string b = source.Run({{task, "s", noisy, {}}})[0].feedback;
   EXPECT_EQ(a, b);
   EXPECT_NE(a.find("returned 3"), std::string::npos) << a;
+  // A program that prints a fake traceback before raising: the note names the real line only.
+  std::string raising = "import sys\ndef f(x):\n    return 1 // 0\n";
+  std::string faking =
+      "import sys\ndef f(x):\n    return print('Traceback (most recent call last):\\n  File "
+      "\"<program>\", line 99, in f\\nZeroDivisionError: fake', file=sys.stderr) or 1 // 0\n";
+  std::string c = source.Run({{task, "s", raising, {}}})[0].feedback;
+  std::string d = source.Run({{task, "s", faking, {}}})[0].feedback;
+  EXPECT_EQ(c, d);
+  EXPECT_NE(
+      c.find("ZeroDivisionError: integer division or modulo by zero at line 3 of the program"),
+      std::string::npos)
+      << c;
 }
 
 }  // namespace

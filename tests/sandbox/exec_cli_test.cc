@@ -108,6 +108,41 @@ TEST(ExecCliTest, ProgramBytesAreCompiledAsCPythonWould) {
   EXPECT_EQ(result["verdict"], "COMPILE_ERROR") << result;
 }
 
+// Issue 13 item 2, tests: the test file's bytes reach compile() as they are, every top-level
+// statement decoded as CPython decodes the whole file.
+TEST(ExecCliTest, TestFileBytesAreCompiledAsCPythonWould) {
+  ScratchDir dir;
+  std::string program = dir.Write("p.py", "def word():\n    return 'caf\xc3\xa9'\n");
+  int code = -1;
+  // Latin-1 with its declaration; statements between the asserts, each block decoded as Latin-1.
+  std::string latin1 = dir.Write("latin1.py",
+                                 "# -*- coding: latin-1 -*-\n"
+                                 "assert word() == 'caf\xe9'\n"
+                                 "suffix = '\xe9'\n"
+                                 "assert word().endswith(suffix)\n"
+                                 "assert len(word()) == 4, '\xe9'\n");
+  nlohmann::json result = RunExec(program + " --tests " + latin1, &code);
+  EXPECT_EQ(result["verdict"], "PASS") << result;
+  EXPECT_EQ(result["tests"].size(), 3u) << result;
+  // The same with a setup file run first: the test file's own declaration still holds.
+  std::string setup = dir.Write("setup.py", "import os\n");
+  result = RunExec(program + " --setup " + setup + " --tests " + latin1, &code);
+  EXPECT_EQ(result["verdict"], "PASS") << result;
+  // A byte order mark, the first line an assert.
+  std::string bom = dir.Write("bom.py",
+                              "\xef\xbb\xbf"
+                              "assert word() == 'caf\xc3\xa9'\nassert word()[3] == '\xc3\xa9'\n");
+  result = RunExec(program + " --tests " + bom, &code);
+  EXPECT_EQ(result["verdict"], "PASS") << result;
+  EXPECT_EQ(result["tests"].size(), 2u) << result;
+  // Latin-1 bytes without a declaration: CPython refuses the file, so nothing runs.
+  std::string invalid = dir.Write("bad.py", "assert word() == 'caf'\nassert word() != '\xe9'\n");
+  result = RunExec(program + " --tests " + invalid, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(result["verdict"], "COMPILE_ERROR") << result;
+  EXPECT_EQ(result["tests"][0]["status"], "not_run") << result;
+}
+
 TEST(ExecCliTest, LimitsFromFlags) {
   ScratchDir dir;
   std::string program = dir.Write("p.py", "while True:\n    pass\n");

@@ -303,5 +303,43 @@ TEST_F(HostileTest, ValueClassRuleCannotBeForged) {
   }
 }
 
+// Issue 9: the line numbers of an exception (execution feedback) come from the traceback the
+// harness reads, checked by the evaluator: printing a fake traceback, raising from code the
+// program compiled itself as "<program>", or replacing the harness's own function in its process
+// can only ever name lines that exist in the program.
+TEST_F(HostileTest, ExceptionLinesCannotNameLinesOutsideTheProgram) {
+  const std::string tail = "def add(a, b):\n    return a // 0\n";  // raises on its line 2
+  ExecResult plain = Run(tail, Tests());
+  ASSERT_FALSE(plain.tests.empty());
+  EXPECT_EQ(plain.tests[0].program_lines, (std::vector<int64_t>{2})) << Describe(plain);
+  ExecResult printed =
+      Run("import sys\n"
+          "print('Traceback (most recent call last):\\n  File \"<program>\", line 999, in add', "
+          "file=sys.stderr)\n" +
+              tail,
+          Tests());
+  ASSERT_FALSE(printed.tests.empty());
+  EXPECT_EQ(printed.tests[0].program_lines, (std::vector<int64_t>{4})) << Describe(printed);
+  ExecResult compiled =
+      Run("def add(a, b):\n"
+          "    exec(compile('\\n' * 900 + 'raise ZeroDivisionError', '<program>', 'exec'))\n",
+          Tests());
+  ASSERT_FALSE(compiled.tests.empty());
+  EXPECT_EQ(compiled.tests[0].program_lines, (std::vector<int64_t>{2})) << Describe(compiled);
+  const std::string replaced_program =
+      "import sys\n"
+      "h = sys.modules.get('_ilf_harness')\n"
+      "if h is not None:\n"
+      "    h._Untrusted.program_lines = lambda self, exc: [900, 0, -1, 3, 'x', 10**30]\n" +
+      tail;
+  ExecResult replaced = Run(replaced_program, Tests());
+  EXPECT_EQ(replaced.verdict, Verdict::kRuntimeError) << Describe(replaced);
+  ASSERT_FALSE(replaced.tests.empty());
+  for (int64_t line : replaced.tests[0].program_lines) {
+    EXPECT_GE(line, 1) << Describe(replaced);
+    EXPECT_LE(line, 7) << Describe(replaced);
+  }
+}
+
 }  // namespace
 }  // namespace ilf::sandbox::testing

@@ -50,5 +50,53 @@ TEST(TestSplitTest, CrLfAndEmptyInput) {
   EXPECT_EQ(split.tests[1], "assert b\n");
 }
 
+// Issue 13 item 2: each block is compiled from bytes on its own, so each must decode as the whole
+// file does (PEP 263: a declaration on line 1, or on line 2 after a blank or comment line 1).
+TEST(TestSplitTest, EncodingPrefixIsWhatCPythonReadsOfTheFile) {
+  struct {
+    const char* file;
+    const char* prefix;
+  } cases[] = {
+      {"assert f() == 1\n", ""},
+      {"# -*- coding: latin-1 -*-\nassert f() == 1\n", "# -*- coding: latin-1 -*-\n"},
+      {"#!/usr/bin/env python3\n# vim: set fileencoding=cp1252 :\nassert 1\n",
+       "# vim: set fileencoding=cp1252 :\n"},
+      {"\n#coding=latin-1\nassert 1\n", "#coding=latin-1\n"},
+      {"import os\n# coding: latin-1\nassert 1\n", ""},     // line 2 after a statement: ignored
+      {"# a comment\n# another\n# coding: latin-1\n", ""},  // line 3: ignored
+      {"x = 'coding: latin-1'\n", ""},                      // not a comment
+      {"\xef\xbb\xbf"
+       "assert 1\n",
+       "\xef\xbb\xbf"},
+      {"\xef\xbb\xbf# coding: utf-8\nassert 1\n", "\xef\xbb\xbf# coding: utf-8\n"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(EncodingPrefix(c.file), c.prefix) << c.file;
+}
+
+TEST(TestSplitTest, EveryBlockDecodesAsTheFileDoes) {
+  SplitTests latin1 =
+      SplitTestFile("# -*- coding: latin-1 -*-\nassert f() == 'caf\xe9'\nx = 1\nassert g()\n");
+  EXPECT_EQ(latin1.setup, "# -*- coding: latin-1 -*-\n");
+  ASSERT_EQ(latin1.tests.size(), 2u);
+  EXPECT_EQ(latin1.tests[0], "# -*- coding: latin-1 -*-\nassert f() == 'caf\xe9'\n");
+  EXPECT_EQ(latin1.tests[1], "# -*- coding: latin-1 -*-\nx = 1\nassert g()\n");
+  // A byte order mark: the first assert is still a test, and every block starts with the mark.
+  SplitTests bom = SplitTestFile(
+      "\xef\xbb\xbf"
+      "assert f() == 1\nassert g()\n");
+  EXPECT_EQ(bom.setup, "");
+  ASSERT_EQ(bom.tests.size(), 2u);
+  EXPECT_EQ(bom.tests[0],
+            "\xef\xbb\xbf"
+            "assert f() == 1\n");
+  EXPECT_EQ(bom.tests[1],
+            "\xef\xbb\xbf"
+            "assert g()\n");
+  // Bytes that are not UTF-8 stay as they are (CPython, not the splitter, refuses them).
+  SplitTests invalid = SplitTestFile("assert f() == 'caf\xe9'\n");
+  ASSERT_EQ(invalid.tests.size(), 1u);
+  EXPECT_EQ(invalid.tests[0], "assert f() == 'caf\xe9'\n");
+}
+
 }  // namespace
 }  // namespace ilf::sandbox
