@@ -134,7 +134,9 @@ void Classify(const Observation& obs, ExecResult* result) {
   // A MemoryError is a limit only when the helper saw the memory in use (DESIGN.md §6).
   int64_t room_kib = std::max<int64_t>((obs.limits.memory_mib << 10) - obs.start_address_space_kib,
                                        (obs.limits.memory_mib << 10) / 8);
-  bool memory_seen = obs.untrusted_peak_rss_kib * 2 >= room_kib;
+  // Growth over what U starts with resident: under ASan that start is large (shadow memory), and
+  // a program that only raised MemoryError has not grown.
+  bool memory_seen = (obs.untrusted_peak_rss_kib - obs.start_resident_kib) * 2 >= room_kib;
   auto set = [&](Verdict verdict, std::string detail) {
     result->verdict = verdict;
     result->detail = std::move(detail);

@@ -4,8 +4,8 @@
 // its own timers and byte counts, the scratch directory's size). Test outcomes come only from the
 // evaluator's records on the trusted result pipe. A MemoryError the program raised (or relayed
 // through a call) is the program's RUNTIME_ERROR unless the helper itself saw the memory used:
-// a peak RSS (wait4) of at least half of what the limit leaves beyond the address space U
-// starts with, or a kill by the kernel.
+// a peak RSS (wait4) above the resident memory U starts with by at least half of what the limit
+// leaves beyond the address space U starts with, or a kill by the kernel.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -35,7 +35,10 @@ struct Observation {
   std::string setup_failure;            // "U: setrlimit(RLIMIT_AS): Invalid argument" or ""
   std::string protocol_error;           // E wrote a record the helper could not read, or ""
   int64_t untrusted_peak_rss_kib = 0;   // ru_maxrss of U
-  int64_t start_address_space_kib = 0;  // address space U starts with (the zygote's)
+  int64_t start_address_space_kib = 0;  // address space U starts with (the zygote's) that
+                                        // counts against its limit (0 in ASan builds)
+  int64_t start_resident_kib = 0;       // resident memory U starts with (the zygote's pages,
+                                        // and ASan's shadow of them in ASan builds)
   std::vector<nlohmann::json> records;  // E's records, in order
   size_t test_count = 0;
   Limits limits;

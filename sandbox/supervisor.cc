@@ -122,14 +122,20 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-// This process's address space (first field of /proc/self/statm), KiB; 0 when unreadable.
-int64_t AddressSpaceKib() {
+// This process's address space and resident memory (first two fields of /proc/self/statm), KiB;
+// 0 when unreadable.
+struct MemoryKib {
+  int64_t address_space = 0;
+  int64_t resident = 0;
+};
+MemoryKib OwnMemoryKib() {
   FILE* statm = fopen("/proc/self/statm", "re");
-  long pages = 0;
-  if (statm == nullptr) return 0;
-  if (fscanf(statm, "%ld", &pages) != 1) pages = 0;
+  long pages[2] = {0, 0};
+  if (statm == nullptr) return {};
+  if (fscanf(statm, "%ld %ld", &pages[0], &pages[1]) != 2) pages[0] = pages[1] = 0;
   fclose(statm);
-  return static_cast<int64_t>(pages) * (sysconf(_SC_PAGESIZE) / 1024);
+  const int64_t page_kib = sysconf(_SC_PAGESIZE) / 1024;
+  return {pages[0] * page_kib, pages[1] * page_kib};
 }
 
 constexpr char kScratchMount[] = "/tmp";
@@ -186,7 +192,15 @@ Supervisor::Supervisor(Zygote* zygote, const NamespaceSetup& namespaces,
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
   scratch_ = std::make_unique<Scratch>(base_dir_, landlock_.get(), namespaces_.can_drop_uid,
                                        namespaces_.child_uid, namespaces_.child_gid);
-  start_address_space_kib_ = AddressSpaceKib();
+  const MemoryKib memory = OwnMemoryKib();
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan builds set RLIMIT_AS on top of what a child has mapped (isolation.cc): the whole limit
+  // is room, and the terabytes ASan reserves must not be subtracted from it.
+  start_address_space_kib_ = 0;
+#else
+  start_address_space_kib_ = memory.address_space;
+#endif
+  start_resident_kib_ = memory.resident;
   // Last: the fork server's memory is the helper's as of now, before any request.
   fork_server_ = std::make_unique<ForkServer>(zygote_, seccomp_.empty() ? nullptr : &seccomp_program_);
   evaluator_ = std::make_unique<Evaluator>(fork_server_.get());
@@ -380,6 +394,7 @@ ExecResult Supervisor::Run(const ExecRequest& request) {
   obs.untrusted = u.status;
   obs.untrusted_peak_rss_kib = u.usage.ru_maxrss;
   obs.start_address_space_kib = start_address_space_kib_;
+  obs.start_resident_kib = start_resident_kib_;
   obs.untrusted_cpu_ms = (u.usage.ru_utime.tv_sec + u.usage.ru_stime.tv_sec) * 1000.0 +
                          (u.usage.ru_utime.tv_usec + u.usage.ru_stime.tv_usec) / 1000.0;
   obs.scratch_exceeded = scratch_->Bytes() >= (limits.file_size_mib << 20);

@@ -78,6 +78,8 @@ class Supervisor {
   std::unique_ptr<Scratch> scratch_;  // U's working directory, reused (emptied) between runs
   uint64_t counter_ = 0;
   int64_t start_address_space_kib_ = 0;  // the helper's before the fork server: U's at start
+                                         // (0 in ASan builds: the limit is on top of it)
+  int64_t start_resident_kib_ = 0;       // the helper's resident memory then: U's at start
   std::unique_ptr<ForkServer> fork_server_;  // forks U and E; started by the constructor
   std::unique_ptr<Evaluator> evaluator_;
 };

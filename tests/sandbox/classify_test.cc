@@ -120,6 +120,21 @@ TEST(ClassifyTest, MemoryErrorIsALimitOnlyWhenTheHelperSawTheMemory) {
   EXPECT_EQ(Classified(obs), Verdict::kMemoryLimit);
 }
 
+// Under AddressSanitizer U starts with a large resident set (ASan's shadow of the zygote) and an
+// address space of terabytes that does not count against its limit (start_address_space_kib 0):
+// a raised MemoryError was judged MEMORY_LIMIT because that start alone passed the bound.
+TEST(ClassifyTest, MemoryRuleCountsGrowthOverWhatUStartsWith) {
+  Observation obs = Base();
+  obs.limits.memory_mib = 1024;
+  obs.start_address_space_kib = 0;
+  obs.start_resident_kib = 400 << 10;
+  obs.records = {{{"t", "program_raised"}, {"type", "MemoryError"}, {"msg", "fake"}}, kDone};
+  obs.untrusted_peak_rss_kib = 420 << 10;
+  EXPECT_EQ(Classified(obs), Verdict::kRuntimeError);
+  obs.untrusted_peak_rss_kib = (400 + 600) << 10;  // grew by more than half of the limit
+  EXPECT_EQ(Classified(obs), Verdict::kMemoryLimit);
+}
+
 // Issue 16 item 5: a record the helper cannot read is a failure of the execution, not skipped.
 TEST(ClassifyTest, ProtocolFailureIsNeverAPass) {
   Observation obs = Base();
