@@ -78,4 +78,16 @@ void WriteFeedback(const std::string& path, const std::vector<FeedbackRecord>& r
   writer.Commit();
 }
 
+std::string TestField(const JsonlRecord& result, size_t i, const char* key) {
+  const Json& test = result.value["tests"][i];
+  std::string where = result.Where() + ": 'tests[" + std::to_string(i) + "]";
+  if (!test.is_object())
+    throw Error(where + "' must be an object, got " + test.dump().substr(0, 80));
+  auto it = test.find(key);
+  if (it == test.end() || it->is_null()) return "";
+  if (!it->is_string())
+    throw Error(where + "." + key + "' must be a string, got " + it->dump().substr(0, 80));
+  return it->get<std::string>();
+}
+
 }  // namespace ilf::feedback

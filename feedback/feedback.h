@@ -78,4 +78,10 @@ class FeedbackSource {
 std::string DefaultFeedbackId(const std::string& source, const std::string& task_id,
                               const std::string& sample_id);
 
+// Field `key` of entry `i` of a results record's "tests" list (`i` must index that list, as
+// `ilf feedback --source model:` and `ilf annotate` read it): "" when absent or null. Throws
+// ilf::Error naming the record's file:line when the entry is not an object or the field is not a
+// string (results files are outside input: a raw nlohmann type_error would name no file).
+std::string TestField(const JsonlRecord& result, size_t i, const char* key);
+
 }  // namespace ilf::feedback

@@ -53,10 +53,10 @@ std::string FailingTestsOf(const tasks::Task& task, const JsonlRecord& result) {
   int shown = 0;
   const Json& tests = result.value["tests"];
   for (size_t i = 0; i < tests.size() && i < task.tests.size() && shown < 3; ++i) {
-    std::string status = tests[i].value("status", "");
+    std::string status = TestField(result, i, "status");
     if (status != "failed" && status != "error") continue;
-    std::string message = tests[i].value("message", "");
-    std::string type = tests[i].value("exception_type", "");
+    std::string message = TestField(result, i, "message");
+    std::string type = TestField(result, i, "exception_type");
     out += Trim(task.tests[i]);
     if (status == "error")
       out += "  # raised " + type + (message.empty() ? "" : ": " + message.substr(0, 200));
@@ -96,7 +96,8 @@ std::vector<Shot> ChooseShots(const std::vector<FeedbackRecord>& pool, const tas
   for (const FeedbackRecord& record : pool) {
     const tasks::Task* task = suite.Find(record.task_id);
     if (task == nullptr || task == own || !record.ok()) continue;
-    candidates.push_back({SplitMix64(seed ^ Fnv1a(task_id) ^ SplitMix64(Fnv1a(record.feedback_id))), &record});
+    candidates.push_back(
+        {SplitMix64(seed ^ Fnv1a(task_id) ^ SplitMix64(Fnv1a(record.feedback_id))), &record});
   }
   std::sort(candidates.begin(), candidates.end());
   std::vector<Shot> shots;

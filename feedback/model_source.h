@@ -35,6 +35,7 @@ std::string ModelFeedbackPrompt(const std::string& task_text, const std::string&
                                 const std::string& failures, const std::vector<Shot>& shots);
 
 // The failing tests of a results record (up to 3: the assert and the message), "" when unknown.
+// Throws ilf::Error naming the record's file:line for a malformed "tests" entry.
 std::string FailingTestsOf(const tasks::Task& task, const JsonlRecord& result);
 
 // Cleans a model's raw output (see above); "" when nothing usable is left.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "feedback/annotation.h"
+#include "feedback/feedback.h"
 #include "feedback/run_feedback.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
@@ -137,12 +138,11 @@ std::vector<std::string> FailingTests(const feedback::FeedbackItem& item) {
   const Json& record = item.result->value;
   if (record.contains("tests") && record["tests"].is_array()) {
     for (size_t i = 0; i < record["tests"].size() && i < item.task->tests.size(); ++i) {
-      const Json& t = record["tests"][i];
-      std::string status = t.value("status", "");
+      std::string status = feedback::TestField(*item.result, i, "status");
       if (status != "failed" && status != "error") continue;
       std::string line = item.task->tests[i];
-      std::string message = t.value("message", "");
-      std::string type = t.value("exception_type", "");
+      std::string message = feedback::TestField(*item.result, i, "message");
+      std::string type = feedback::TestField(*item.result, i, "exception_type");
       if (status == "error")
         line = "[" + type + (message.empty() ? "" : ": " + message) + "] " + line;
       out.push_back(line);

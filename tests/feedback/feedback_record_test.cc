@@ -129,5 +129,27 @@ TEST(SelectIncorrectTest, SeededAndIndependentOfOtherTasksAndOrder) {
   EXPECT_EQ(chosen_a, chosen_b);
 }
 
+// A results record's "tests" entries are outside input (read by `ilf feedback --source model:`
+// and `ilf annotate`): a mistyped one is an error naming the file:line (before: nlohmann's
+// type_error from value(), exit 1, no file).
+TEST(TestFieldTest, MalformedTestEntriesNameTheRecord) {
+  auto result = [](const std::string& tests) {
+    return JsonlRecord{"r.jsonl", 4, Json::parse(R"({"task_id": "1", "tests": )" + tests + "}")};
+  };
+  JsonlRecord good =
+      result(R"([{"status": "error", "exception_type": "ValueError", "message": null}])");
+  EXPECT_EQ(TestField(good, 0, "status"), "error");
+  EXPECT_EQ(TestField(good, 0, "exception_type"), "ValueError");
+  EXPECT_EQ(TestField(good, 0, "message"), "");
+  EXPECT_NE(ErrorOf([&] {
+              TestField(result("[1]"), 0, "status");
+            }).find("r.jsonl:4: 'tests[0]' must be an object, got 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] {
+              TestField(result(R"([{}, {"status": 5}])"), 1, "status");
+            }).find("r.jsonl:4: 'tests[1].status' must be a string, got 5"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ilf::feedback
