@@ -32,6 +32,7 @@ def zygote_init(preload):
     sys.dont_write_bytecode = True
     global _MODULE_NAMES
     _MODULE_NAMES = _module_names()
+    _share_random_seed()
     _warm_up(64)
     gc.collect()
     gc.freeze()  # keep forked children from dirtying the zygote's pages during collection
@@ -248,6 +249,11 @@ def _serve(request):
         return ('ok', request[2] in target, [])
     if kind == 'repr':
         return ('ok', _bounded(repr(target)), [])
+    if kind == 'seed':  # the tests seeded the random module (see _share_random_seed)
+        module = sys.modules.get('random')
+        if module is not None:
+            module.seed(*request[2])
+        return ('ok', None, [])
     raise ProgramError('unknown request %r' % (kind,))
 
 
@@ -429,6 +435,29 @@ class RemoteRef:
 
 
 _job_id = None  # id of the execution E is working on; every record carries it
+_job_channel = None  # the channel to this job's U, while E runs its setup and tests
+
+
+def _share_random_seed():
+    """In one CPython process the tests and the program share the `random` module, so a test
+    file that seeds it between asserts (`random.seed(7)`, then a call) fixes what the program
+    draws. Here they are two processes: `random.seed` in E (patched once, in the zygote) seeds E's
+    generator and asks U to seed the program's with the same arguments. Only plain-data seeds
+    cross; nothing comes back. In U (no channel) it is the plain seed."""
+    import functools
+    import random
+    original = random.seed
+
+    @functools.wraps(original)
+    def seed(*args, **kwargs):
+        original(*args, **kwargs)
+        channel = _job_channel
+        if channel is not None and channel.alive and not kwargs:
+            try:
+                channel.request(('seed', None, args))
+            except BaseException:
+                pass  # a seed that cannot cross, or a program gone: the next call will tell
+    random.seed = seed
 
 
 def _clean(value):
@@ -505,7 +534,7 @@ def run_evaluator_loop(control_fd, result_fd):
     "program_lines", ...} (sources as hex: their exact bytes). E answers with records on
     result_fd, the last one {"t": "done", "id": ...}.
     """
-    global _job_id
+    global _job_id, _job_channel
     import socket
     control = socket.socket(fileno=control_fd)
     jobs = 0
@@ -526,7 +555,8 @@ def run_evaluator_loop(control_fd, result_fd):
         try:
             if len(fds) != 2:
                 raise ValueError('expected 2 descriptors, got %d' % len(fds))
-            channel = _Channel(fds[0], fds[1], job['memory_bytes'], job['program_lines'])
+            channel = _job_channel = _Channel(fds[0], fds[1], job['memory_bytes'],
+                                              job['program_lines'])
             released = _evaluate(bytes.fromhex(job['setup_hex']),
                                  [bytes.fromhex(test) for test in job['tests_hex']], channel,
                                  result_fd, job.get('entry_point', ''))
@@ -536,6 +566,7 @@ def run_evaluator_loop(control_fd, result_fd):
             _report(result_fd, {'t': 'harness_error', 'msg': '%s: %s' % (
                 type(exc).__name__, _exception_text(exc))})
         finally:
+            _job_channel = None
             for fd in fds:
                 try:
                     os.close(fd)

@@ -14,9 +14,10 @@ namespace {
 
 // What `python3` says of the program, setup and tests run in order in one namespace, each as a
 // file of its own bytes (each decoded by its own BOM or coding declaration): "pass" when it exits
-// 0, "syntax" when it refused a file, else "error".
+// 0, "syntax" when it refused a file, "timeout" when it has not ended after `timeout_s`, else
+// "error".
 std::string CPythonSays(const std::string& program, const std::string& setup,
-                        const std::vector<std::string>& tests) {
+                        const std::vector<std::string>& tests, int timeout_s = 20) {
   ilf::testing::ScratchDir dir;
   std::string files = dir.Write("program.py", program) + " " + dir.Write("setup.py", setup);
   for (size_t i = 0; i < tests.size(); ++i) {
@@ -35,14 +36,16 @@ std::string CPythonSays(const std::string& program, const std::string& setup,
                 "namespace = {'__name__': '__main__'}\n"
                 "for code in codes:\n"
                 "    exec(code, namespace)\n");
-  int status =
-      ilf::testing::RunCommand("python3 " + script + " " + files + " >/dev/null 2>&1").exit_code;
-  return status == 0 ? "pass" : status == 3 ? "syntax" : "error";
+  int status = ilf::testing::RunCommand("timeout -s KILL " + std::to_string(timeout_s) +
+                                        " python3 " + script + " " + files + " >/dev/null 2>&1")
+                   .exit_code;
+  return status == 0 ? "pass" : status == 3 ? "syntax" : status == 137 ? "timeout" : "error";
 }
 
 std::string SandboxSays(const ExecResult& r) {
   return r.verdict == Verdict::kPass           ? "pass"
          : r.verdict == Verdict::kCompileError ? "syntax"
+         : r.verdict == Verdict::kTimeout      ? "timeout"
                                                : "error";
 }
 
@@ -114,6 +117,77 @@ TEST_F(SandboxTest, SetupAndTestsAreCompiledFromTheirBytes) {
   // The detail names the block CPython refused.
   ExecResult later = Run(kWord, {"assert True\n", "assert word( == 1\n"});
   EXPECT_NE(later.detail.find("test 1: SyntaxError"), std::string::npos) << Describe(later);
+}
+
+// Issue 13 item 1, variations: after the asserts, U ends as CPython ends a script: non-daemon
+// threads joined (several, timers), then atexit handlers (last registered first, waiting ones
+// waited for). One that would never end is TIMEOUT; each verdict is python3's.
+TEST_F(SandboxTest, ProgramEndsAsCPythonEndsAScript) {
+  const std::string add = "def add(a, b):\n    return a + b\n";
+  const std::vector<std::string> tests = {"assert add(1, 2) == 3"};
+  struct Case {
+    const char* what;
+    std::string program;
+    Verdict verdict;
+    const char* stdout_tail;  // expected output, or nullptr
+  } cases[] = {
+      {"several threads that end",
+       "import threading, time\n"
+       "for s in (0.1, 0.2, 0.3):\n"
+       "    threading.Thread(target=time.sleep, args=(s,)).start()\n",
+       Verdict::kPass, nullptr},
+      {"several threads, one never ends",
+       "import threading, time\n"
+       "for s in (0.1, 1e9, 0.2):\n"
+       "    threading.Thread(target=time.sleep, args=(s,)).start()\n",
+       Verdict::kTimeout, nullptr},
+      {"a timer that fires", "import threading\nthreading.Timer(0.2, print, ['fired']).start()\n",
+       Verdict::kPass, "fired\n"},
+      {"a timer that would fire much later",
+       "import threading\nthreading.Timer(1e9, print).start()\n", Verdict::kTimeout, nullptr},
+      {"a cancelled timer",
+       "import threading\nt = threading.Timer(1e9, print)\nt.start()\nt.cancel()\n",
+       Verdict::kPass, ""},
+      {"atexit handlers run last registered first, after the threads",
+       "import atexit, threading, time\n"
+       "atexit.register(print, 'first registered')\n"
+       "atexit.register(print, 'second registered')\n"
+       "threading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()\n",
+       Verdict::kPass, "thread\nsecond registered\nfirst registered\n"},
+      {"an atexit handler that waits a little",
+       "import atexit, time\n"
+       "atexit.register(lambda: (time.sleep(0.3), print('waited')))\n",
+       Verdict::kPass, "waited\n"},
+      {"an atexit handler that raises (CPython prints it and still exits 0)",
+       "import atexit\natexit.register(lambda: 1 // 0)\n", Verdict::kPass, nullptr},
+  };
+  for (const Case& c : cases) {
+    // A short limit where the program would never end; room for a loaded machine elsewhere.
+    ExecResult r = Run(c.program + add, tests, "", c.verdict == Verdict::kTimeout ? 1500 : 5000);
+    EXPECT_EQ(r.verdict, c.verdict) << c.what << "\n" << Describe(r);
+    if (c.stdout_tail != nullptr) EXPECT_EQ(r.stdout_tail, c.stdout_tail) << c.what;
+    EXPECT_EQ(SandboxSays(r), CPythonSays(c.program + add, "", tests, 2)) << c.what;
+  }
+}
+
+// Issue 13 item 3: a test file that seeds `random` between asserts fixes what the program draws,
+// as in one CPython process (the tests' random.seed also seeds the program's generator).
+TEST_F(SandboxTest, TestsSeedingRandomSeedTheProgramsGenerator) {
+  const std::string setup = "import random\n";
+  const std::vector<std::string> tests = {
+      "random.seed(7)\nfirst = pick()\nrandom.seed(7)\nassert pick() == first\n",
+      "random.seed(7)\nassert pick() == first\n",
+      "random.seed(5)\nexpected = random.randint(1, 1000)\nrandom.seed(5)\n"
+      "assert pick() == expected\n",
+      "random.seed('text seed')\nexpected = random.randint(1, 1000)\n"
+      "random.seed('text seed')\nassert pick() == expected\n"};
+  for (const std::string& program :
+       {std::string("import random\ndef pick():\n    return random.randint(1, 1000)\n"),
+        std::string("from random import randint\ndef pick():\n    return randint(1, 1000)\n")}) {
+    ExecResult r = Run(program, tests, setup);
+    EXPECT_EQ(r.verdict, Verdict::kPass) << program << Describe(r);
+    EXPECT_EQ(SandboxSays(r), CPythonSays(program, setup, tests)) << program;
+  }
 }
 
 TEST_F(SandboxTest, ExceptionsCarryTheProgramsOwnLineNumbers) {
