@@ -9,9 +9,6 @@
 #include "src/core/error.h"
 #include "src/core/log.h"
 #include "tasks/suite.h"
-#ifdef ILF_WITH_TORCH
-#include "feedback/model_source.h"
-#endif
 
 namespace ilf::feedback {
 namespace {
@@ -112,12 +109,11 @@ FeedbackStats RunFeedback(const FeedbackOptions& options) {
       execution.max_words = options.max_feedback_tokens;
       records = ExecutionSource(selection->suite, sandbox, execution).Run(items);
     } else {
-#ifdef ILF_WITH_TORCH
-      records = MakeModelSource(spec.arg, selection->suite, options)->Run(items);
-#else
-      throw EnvironmentError(
-          "--source model: this ilf was built without LibTorch (-DILF_WITH_TORCH=OFF)");
-#endif
+      if (options.model_source == nullptr) {
+        throw EnvironmentError("--source model: this program has no LibTorch (`ilf feedback` runs "
+                               "it in ilf-torch; a build with -DILF_WITH_TORCH=OFF has none)");
+      }
+      records = options.model_source(spec.arg, selection->suite, options)->Run(items);
     }
     ILF_CHECK(records.size() == items.size(), "a feedback source must answer every item");
   }

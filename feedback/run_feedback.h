@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@
 #include "tasks/suite.h"
 
 namespace ilf::feedback {
+
+struct FeedbackOptions;
+
+// Makes the model:DIR source (model_source.h's MakeModelSource, which needs LibTorch).
+using ModelSourceFactory = std::unique_ptr<FeedbackSource> (*)(const std::string& model_dir,
+                                                                const tasks::Suite& suite,
+                                                                const FeedbackOptions& options);
 
 struct FeedbackOptions {
   std::string source;        // "human:FILE", "model:DIR" or "execution"
@@ -43,6 +51,7 @@ struct FeedbackOptions {
   std::string dtype = "auto";
   int threads = 0;
   std::string tokenizer_dir;  // "" = the model directory
+  ModelSourceFactory model_source = nullptr;  // makes the source; nullptr: model:DIR is an error
   // Execution source only.
   int64_t max_feedback_tokens = 160;  // budget of an execution note, in whitespace-separated words
   int sandbox_workers = 0;            // 0 = one per core

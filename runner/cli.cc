@@ -1,18 +1,8 @@
 #include "runner/cli.h"
 
-#include "runner/commands.h"
 #include "src/core/error.h"
 
 namespace ilf {
-
-const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {
-#define ILF_COMMAND(name, summary, fn) {name, summary, fn},
-#include "runner/commands.inc"
-#undef ILF_COMMAND
-  };
-  return kCommands;
-}
 
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
   try {

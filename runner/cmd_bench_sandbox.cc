@@ -13,6 +13,7 @@
 
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/executable.h"
 #include "sandbox/baseline.h"
 #include "sandbox/sandbox.h"
 #include "src/core/error.h"
@@ -246,7 +247,7 @@ int RunBench(int argc, char** argv) {
     if (wanted != command.name) continue;
     std::string name = std::string("ilf bench ") + argv[1];
     argv[1] = name.data();
-    return command.run(argc - 1, argv + 1);
+    return RunCommand(command, argc - 1, argv + 1);
   }
   throw Error(std::string("unknown benchmark '") + argv[1] + "' (available: " + names + ")");
 }

@@ -1,7 +1,9 @@
 // `ilf eval`: score a samples file (or the suite's reference programs) on a suite with pass@k.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "runner/cli.h"
 #include "runner/commands.h"
@@ -116,7 +118,9 @@ int RunEval(int argc, char** argv) {
   if (samples.empty()) throw Error("no samples to evaluate for suite '" + suite_spec + "'");
 
   sandbox::SandboxOptions sandbox_options;
-  sandbox_options.workers = workers;
+  // No more helpers than samples: each costs an interpreter start, and they start one by one.
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  sandbox_options.workers = static_cast<int>(std::min<size_t>(workers, samples.size()));
   sandbox_options.allow_weaker = allow_weaker;
   // EvalPlus's test programs import numpy; pre-importing it in the zygote saves ~100 ms per sample.
   for (const tasks::Task* task : selection->tasks) {

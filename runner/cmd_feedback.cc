@@ -5,6 +5,7 @@
 #include "feedback/run_feedback.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/executable.h"
 #include "src/core/error.h"
 
 namespace ilf {
@@ -62,6 +63,10 @@ int RunFeedback(int argc, char** argv) {
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   o.show_tests = !no_tests;
   o.chat = !no_chat;
+  o.model_source = ModelSourceFactory();
+  if (o.source.rfind("model:", 0) == 0 && o.model_source == nullptr) {
+    HandOverToTorch("feedback", argc, argv);  // before anything is read or written
+  }
   feedback::FeedbackStats stats = feedback::RunFeedback(o);
   std::printf(
       "%zu feedback records written to %s (%zu could not be served, see 'error'; %zu tasks with a "

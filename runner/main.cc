@@ -1,11 +1,12 @@
 // ilf: imitation learning from language feedback. Dispatches to the subcommand table in cli.h and is
-// the only place that turns errors into exit codes.
+// the only place that turns errors into exit codes. Built twice: `ilf` and `ilf-torch` (executable.h).
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
 #include "runner/cli.h"
+#include "runner/executable.h"
 #include "src/core/error.h"
 #include "src/core/interrupt.h"
 #include "src/core/log.h"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     std::string name = std::string("ilf ") + command.name;
     argv[1] = name.data();
     try {
-      return command.run(argc - 1, argv + 1);
+      return ilf::RunCommand(command, argc - 1, argv + 1);
     } catch (const ilf::Interrupted&) {
       std::fprintf(stderr, "ilf: interrupted\n");
       return ilf::kExitInterrupted;

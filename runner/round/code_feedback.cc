@@ -7,6 +7,7 @@
 
 #include "feedback/feedback.h"
 #include "feedback/human_file.h"
+#include "feedback/model_source.h"
 #include "feedback/run_feedback.h"
 #include "runner/round/code_adapter.h"
 #include "src/core/error.h"
@@ -56,6 +57,7 @@ std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& requ
   options.shots = request.shots;
   options.device = request.device;
   options.sandbox_workers = options_.sandbox_workers;
+  options.model_source = &feedback::MakeModelSource;
   feedback::RunFeedback(options);
   return ReadFeedback(request.out_path);
 }
