@@ -77,12 +77,6 @@ std::string FindExecutable(const std::string& name) {
 
 }  // namespace
 
-std::string ScriptsDir() {
-  const char* env = std::getenv("ILF_SCRIPTS_DIR");
-  if (env != nullptr && *env != '\0') return env;
-  return (std::filesystem::path(ILF_SOURCE_DIR) / "scripts").string();
-}
-
 std::optional<std::string> ResolveBaselinePython(const std::string& flag, std::string* note) {
   if (flag == "none") {
     *note = "--baseline none";

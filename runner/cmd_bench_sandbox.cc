@@ -1,5 +1,6 @@
 // ilf bench sandbox: MBPP reference programs through the sandbox and through fresh python3
-// processes, in the same run. Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry of
+// processes, in the same run, then as whole commands: `ilf eval` beside a human-eval-style harness
+// (runner/bench_whole_command.h). Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry of
 // the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
 #include <sys/resource.h>
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <thread>
 
+#include "runner/bench_whole_command.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/executable.h"
@@ -26,16 +28,11 @@
 namespace ilf {
 namespace {
 
-struct Task {
-  int64_t task_id = 0;
-  sandbox::ExecRequest request;
-};
-
-std::vector<Task> LoadMbpp(const std::string& path, const sandbox::Limits& limits, int limit,
+std::vector<BenchTask> LoadMbpp(const std::string& path, const sandbox::Limits& limits, int limit,
                            const std::vector<int64_t>& excluded) {
-  std::vector<Task> tasks;
+  std::vector<BenchTask> tasks;
   for (const JsonlRecord& record : ReadJsonl(path)) {
-    Task task;
+    BenchTask task;
     task.task_id = record.Int("task_id");
     if (std::find(excluded.begin(), excluded.end(), task.task_id) != excluded.end()) continue;
     task.request.program = record.String("code");
@@ -104,12 +101,14 @@ int RunBenchSandbox(int argc, char** argv) {
       "Run the reference programs of MBPP through the sandbox and through a fresh\n"
       "python3 process each (same rlimits); print executions per second for both, their\n"
       "ratio, latency percentiles and the CPU time per execution of each run's whole process\n"
-      "tree. Exit 1 if any reference program does not PASS.",
+      "tree. Then time whole commands on the same programs: `ilf eval --reference` and a\n"
+      "human-eval-style harness (a forked process per program, exec, no isolation).\n"
+      "Exit 1 if any reference program does not PASS.",
       "ilf bench sandbox"};
   std::string data_path;
   std::string python = "/usr/bin/python3";
   int workers = 0, limit = 0;
-  bool json_output = false, skip_baseline = false, allow_weaker = false;
+  bool json_output = false, skip_baseline = false, skip_commands = false, allow_weaker = false;
   sandbox::Limits limits;
   app.add_option("--data", data_path, "MBPP JSONL (default: $ILF_DATA_DIR/mbpp/mbpp.jsonl)");
   app.add_option("--workers", workers, "parallel executions for both runs; 0 = one per core")
@@ -125,12 +124,14 @@ int RunBenchSandbox(int argc, char** argv) {
                  "and so bounds the ratio on 2 cores)")
       ->delimiter(',');
   app.add_flag("--skip-baseline", skip_baseline, "measure the sandbox only");
+  app.add_flag("--skip-commands", skip_commands,
+               "leave out the whole-command runs (ilf eval, the human-eval-style harness)");
   app.add_flag("--allow-weaker-sandbox", allow_weaker, "accept a missing isolation layer");
   app.add_flag("--json", json_output, "print one JSON object instead of text");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   if (data_path.empty()) data_path = DataPath("mbpp/mbpp.jsonl");
   limits.cpu_time_ms = limits.wall_time_ms;
-  std::vector<Task> tasks = LoadMbpp(data_path, limits, limit, excluded);
+  std::vector<BenchTask> tasks = LoadMbpp(data_path, limits, limit, excluded);
 
   sandbox::SandboxOptions options;
   options.workers = workers;
@@ -188,6 +189,18 @@ int RunBenchSandbox(int argc, char** argv) {
     });
     baseline_cpu_ms = ProcessTreeCpuMs() - baseline_cpu_ms;
   }
+  // Whole commands, one after the other, each with the cores to itself as the runs above.
+  WholeCommandRun eval_run, harness_run;
+  if (!skip_commands) {
+    WholeCommandOptions command_options;
+    command_options.workers = workers;
+    command_options.python = python;
+    command_options.time_limit_ms = limits.wall_time_ms;
+    command_options.memory_limit_mib = limits.memory_mib;
+    command_options.allow_weaker_sandbox = allow_weaker;
+    eval_run = TimeIlfEval(tasks, command_options);
+    harness_run = TimeHumanEvalHarness(tasks, command_options);
+  }
   const double n = static_cast<double>(tasks.size());
   double rate = static_cast<double>(tasks.size()) / seconds;
   double baseline_rate = skip_baseline ? 0 : static_cast<double>(tasks.size()) / baseline_seconds;
@@ -206,6 +219,14 @@ int RunBenchSandbox(int argc, char** argv) {
               {"cpu_ms_per_exec", cpu_ms / n},
               {"baseline_cpu_ms_per_exec", skip_baseline ? 0 : baseline_cpu_ms / n},
               {"isolation", isolation.ToJson()}};
+  if (!skip_commands) {
+    // Whole-command wall times, seconds: fresh_python3_s is the baseline run above.
+    out["commands"] = {{"ilf_eval_s", eval_run.seconds},
+                       {"ilf_eval_passed", eval_run.passed},
+                       {"fresh_python3_s", skip_baseline ? Json() : Json(baseline_seconds)},
+                       {"humaneval_harness_s", harness_run.seconds},
+                       {"humaneval_harness_passed", harness_run.passed}};
+  }
   if (json_output) {
     std::printf("%s\n", out.dump().c_str());
   } else {
@@ -224,6 +245,15 @@ int RunBenchSandbox(int argc, char** argv) {
           tasks.size());
       std::printf("ratio:    %.2fx throughput, %.2fx less CPU per execution\n", ratio,
                   cpu_ms > 0 ? baseline_cpu_ms / cpu_ms : 0.0);
+    }
+    if (!skip_commands) {
+      std::printf(
+          "commands: %zu programs, %d workers, whole command: `ilf eval --reference` %.2f s "
+          "(%lld PASS); human-eval-style harness %.2f s (%lld passed)",
+          tasks.size(), workers, eval_run.seconds, static_cast<long long>(eval_run.passed),
+          harness_run.seconds, static_cast<long long>(harness_run.passed));
+      if (!skip_baseline) std::printf("; fresh python3 per program %.2f s", baseline_seconds);
+      std::printf("\n");
     }
     std::printf("isolation: %s\n", isolation.ToJson().dump().c_str());
   }

@@ -190,6 +190,15 @@ TEST(BenchSandboxCliTest, BothRunsSideBySideWithCpuPerExecution) {
   // counted (its helpers reaped) but cannot cost more than a generous bound.
   EXPECT_GT(out["baseline_cpu_ms_per_exec"].get<double>(), 1.0);
   EXPECT_LT(out["cpu_ms_per_exec"].get<double>(), 200.0);
+  // The whole commands ran the same five programs: both see the wrong one fail.
+  const nlohmann::json& commands = out["commands"];
+  ASSERT_TRUE(commands.is_object()) << out;
+  EXPECT_EQ(commands["ilf_eval_passed"], 4) << commands;
+  EXPECT_EQ(commands["humaneval_harness_passed"], 4) << commands;
+  for (const char* key : {"ilf_eval_s", "fresh_python3_s", "humaneval_harness_s"}) {
+    ASSERT_TRUE(commands[key].is_number()) << key << ": " << commands;
+    EXPECT_GT(commands[key].get<double>(), 0) << key;
+  }
 }
 
 }  // namespace
