@@ -1,4 +1,6 @@
 // `ilf refine`: N refinements per feedback item with a model (runner/round/refine.h).
+#include <memory>
+
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/model_flags.h"
@@ -46,23 +48,27 @@ int RunRefine(int argc, char** argv) {
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   if (gen.n < 1) throw Error("--n must be at least 1");
 
-  round::TextModel model(model_flags.model_dir, model_flags.tokenizer_dir, model_flags.load);
+  std::unique_ptr<round::TextModel> model;  // loaded once the feedback file is known to be good
   round::CodeAdapterOptions options;
   options.suite = suite;
   options.old_code_max_tokens = old_code_tokens;
-  options.count_tokens = [&](const std::string& text) { return model.CountTokens(text); };
+  options.count_tokens = [&](const std::string& text) { return model->CountTokens(text); };
   round::CodeAdapter adapter(options);
+  // Every record is checked (fields, task ids of --suite) before any generation.
   std::vector<round::FeedbackItem> items = adapter.ReadFeedback(feedback_path);
   size_t usable = 0;
-  for (const round::FeedbackItem& item : items) {
-    adapter.InitialPrompt(item.task_id);  // an unknown task id fails before any generation
-    usable += !item.feedback.empty();
+  for (const round::FeedbackItem& item : items) usable += !item.feedback.empty();
+  if (usable == 0) {
+    throw Error(feedback_path + ": no feedback to refine (" + std::to_string(items.size()) +
+                " records" + (items.empty() ? "" : ", each with an 'error' and no feedback") + ")");
   }
+  model = std::make_unique<round::TextModel>(model_flags.model_dir, model_flags.tokenizer_dir,
+                                             model_flags.load);
   Progress progress("refine", static_cast<int64_t>(usable) * gen.n);
   int64_t reported = 0;
   size_t skipped = 0;
   std::vector<round::Output> refinements = round::Refine(
-      adapter, model, items, gen,
+      adapter, *model, items, gen,
       [&](int64_t finished) {
         progress.Advance(finished - reported);
         reported = finished;

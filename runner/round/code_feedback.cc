@@ -64,7 +64,14 @@ std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& requ
 
 std::vector<FeedbackItem> CodeAdapter::ReadFeedback(const std::string& path) const {
   std::vector<FeedbackItem> items;
-  for (const feedback::FeedbackRecord& record : feedback::ReadFeedback(path)) {
+  // feedback::ReadFeedback's reading, keeping each record's file:line for the task id check.
+  for (const JsonlRecord& line : ReadArtifact(path, feedback::kFeedbackSchema,
+                                              feedback::kFeedbackVersion, /*header_required=*/true)) {
+    feedback::FeedbackRecord record = feedback::FeedbackRecord::FromJson(line);
+    if (suite_->suite.Find(record.task_id) == nullptr) {
+      throw Error(line.Where() + ": task_id '" + record.task_id + "' is not a task of suite '" +
+                  suite_->suite.name + "' (a feedback file of another suite?)");
+    }
     items.push_back({record.feedback_id, record.task_id, record.sample_id, record.program,
                      record.ok() ? record.feedback : ""});
   }

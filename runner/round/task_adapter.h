@@ -114,7 +114,8 @@ class TaskAdapter {
   virtual std::vector<Check> CheckOutputs(const std::vector<Output>& outputs) = 0;
   // Writes feedback on incorrect outputs to request.out_path; returns the items written.
   virtual std::vector<FeedbackItem> WriteFeedback(const FeedbackRequest& request) = 0;
-  // Reads a feedback file written by WriteFeedback (or given by a user).
+  // Reads a feedback file written by WriteFeedback (or given by a user). Throws ilf::Error naming
+  // file:line for a broken record or one whose task is not in the suite.
   virtual std::vector<FeedbackItem> ReadFeedback(const std::string& path) const = 0;
   // At most one refinement per task; `checks[i]` is the check of `refinements[i]`.
   virtual std::vector<Selection> Select(const std::vector<Output>& refinements,
