@@ -47,9 +47,18 @@ std::vector<std::string> StageNames(const RoundConfig& config, int round) {
 }
 
 Json RunRounds(const RoundOptions& options) {
+  // Each stage's wall time runs from the end of the previous stage (or from here), so the stages'
+  // walls add up to the whole run: the time between stages counts in the stage after it, as IO
+  // (opening the run and the suite, saving the manifest) or orchestration (the rest).
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  auto mark = Clock::now();
   const RoundConfig& config = options.config;
   RunDir run(options.run_dir, config.ToJson(), options.resume, Versions());
   std::unique_ptr<TaskAdapter> adapter = MakeTaskAdapter(config);
+  double io_between_s = seconds_since(mark);
   std::string policy = config.policy_model;
   std::string refiner;
   if (!config.refiner.annotations.empty()) refiner = RefinerModelDir(run.RoundDir(1));
@@ -64,11 +73,13 @@ Json RunRounds(const RoundOptions& options) {
         continue;
       }
       ctx.times = StageTimes{};
-      auto start = std::chrono::steady_clock::now();
+      ctx.times.io_s = io_between_s;
       Json counts = StageTable().at(name)(ctx);
-      ctx.times.wall_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      auto end = Clock::now();
+      ctx.times.wall_s = std::chrono::duration<double>(end - mark).count();
       run.MarkDone(r, name, counts, ctx.times, {});
+      io_between_s = seconds_since(end);
+      mark = end;
       LogInfo("round {} {}: {} ({})", r, name, counts.dump(), FormatDuration(ctx.times.wall_s));
     }
     std::fputs(FormatRoundTable(run.manifest(), r).c_str(), stdout);

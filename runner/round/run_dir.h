@@ -21,7 +21,8 @@ namespace ilf::round {
 
 // Where a stage's wall time went, in seconds. The rest is orchestration.
 struct StageTimes {
-  double wall_s = 0;
+  double wall_s = 0;     // from the end of the previous stage (or the start of `ilf round`) to
+                         // the end of this one: a round's stages add up to its wall time
   double model_s = 0;    // loading models, generating, finetuning
   double sandbox_s = 0;  // executing programs
   double io_s = 0;       // reading and writing artifacts

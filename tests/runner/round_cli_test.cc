@@ -3,6 +3,7 @@
 // with the same artifacts as an uninterrupted one; a changed config is refused on resume.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -95,13 +96,25 @@ std::string WithoutMeasurements(const std::string& path) {
 TEST_F(RoundCli, HumanFeedbackRoundRunsEveryStageAndOtherCommandsReadItsArtifacts) {
   ScratchDir work;
   std::string run = work.path() + "/run";
+  auto start = std::chrono::steady_clock::now();
   auto r = RunCommand(Ilf() + " round --config " + Config("round.json", 2) + " --run-dir " + run +
                       " 2>&1");
+  double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json round = Manifest(run)["rounds"]["1"];
+  double wall_s = 0, orchestration_s = 0;
   for (const char* stage : {"train_refiner", "sample", "execute", "feedback", "refine", "select",
-                            "finetune", "eval_before", "eval_after"})
+                            "finetune", "eval_before", "eval_after"}) {
     EXPECT_EQ(round[stage]["status"], "done") << stage << "\n" << r.output;
+    wall_s += round[stage]["times"]["wall_s"].get<double>();
+    orchestration_s += round[stage]["times"]["orchestration_s"].get<double>();
+  }
+  // Orchestration is cheap: the stages' wall times add up to the round (the process's start with
+  // LibTorch's loading and its exit aside, hence the margin), and under 5% of it is outside model
+  // compute, sandbox and IO.
+  EXPECT_GT(wall_s, 0.8 * elapsed_s - 10) << "stage walls " << wall_s << " s of " << elapsed_s;
+  EXPECT_LT(orchestration_s, 0.05 * wall_s) << orchestration_s << " s of " << wall_s << " s";
   EXPECT_EQ(round["sample"]["counts"]["samples"], 6);
   EXPECT_EQ(round["execute"]["counts"]["tasks_needing_feedback"], 3);  // a random model
   EXPECT_EQ(round["feedback"]["counts"]["usable"], 3);  // one human annotation per task
