@@ -4,6 +4,9 @@
 
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/local_ranks.h"
+#include "src/core/error.h"
+#include "src/core/log.h"
 #include "src/lm/train/finetune.h"
 
 namespace ilf {
@@ -18,7 +21,10 @@ int RunFinetune(int argc, char** argv) {
       "atomically), OUT/metrics.jsonl (one record per step: step, epoch, loss, lr, grad_norm, "
       "tokens_per_s, val_loss) and, at the end, OUT/model/ (a plain HF model; LoRA merged in). "
       "Ctrl-C stops; --resume continues from the last checkpoint with the same result as an "
-      "uninterrupted run.",
+      "uninterrupted run. Data parallel: --nproc N starts N local ranks; under torchrun or Slurm "
+      "(WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT set) each process joins as one "
+      "rank. Ranks split each step's micro-batches, so the result is that of one process with the "
+      "same flags.",
       "ilf finetune"};
   lm::FinetuneConfig c;
   std::string lora_targets = "q_proj,v_proj";
@@ -82,14 +88,34 @@ int RunFinetune(int argc, char** argv) {
                "recompute each decoder layer's activations in backward instead of storing them "
                "(less memory, about one extra forward of compute; same results)");
   app.add_flag("--resume", c.resume, "continue the run in --out from its newest checkpoint");
+  int nproc = 1;
+  app.add_option("--nproc", nproc,
+                 "data-parallel ranks to start on this machine (Gloo on CPU, NCCL on CUDA: rank i "
+                 "uses cuda:i); the step's micro-batches (--grad-accum of them) are split among "
+                 "them. Leave at 1 under torchrun/Slurm")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "CPU threads of each rank; 0 = cores / ranks on this machine")
+      ->capture_default_str();
+  app.add_option("--bucket-mib", c.bucket_mib,
+                 "data parallel: gradients are all-reduced in buckets of this size (MiB) while "
+                 "backward runs")
+      ->capture_default_str();
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
+  if (nproc > 1) return RunLocalRanks(nproc, RankCommandLine("finetune", argc, argv, {"--nproc"}));
+  if (nproc < 1) throw Error("--nproc must be at least 1, got " + std::to_string(nproc));
+  c.distributed = lm::ReadDistributedEnv();
+  // Rank 0 speaks for the job; the others report only warnings and errors.
+  if (c.distributed.rank != 0 && GetLogLevel() < LogLevel::kWarning) {
+    SetLogLevel(LogLevel::kWarning);
+  }
   c.lora.target_modules.clear();
   std::stringstream targets(lora_targets);
   for (std::string name; std::getline(targets, name, ',');) {
     if (!name.empty()) c.lora.target_modules.push_back(name);
   }
   lm::FinetuneResult result = lm::Finetune(c);
-  std::printf("%s\n", result.model_out.c_str());
+  if (c.distributed.rank == 0) std::printf("%s\n", result.model_out.c_str());
   return 0;
 }
 

@@ -72,6 +72,16 @@ std::vector<std::vector<int64_t>> PlanInOrder(int64_t count, int64_t batch_size)
   return batches;
 }
 
+int64_t CountTargetTokens(const std::vector<TrainExample>& examples,
+                          const std::vector<int64_t>& indices) {
+  int64_t count = 0;
+  for (int64_t i : indices) {
+    const std::vector<int64_t>& labels = examples[i].labels;
+    for (size_t c = 1; c < labels.size(); ++c) count += labels[c] != kIgnoreLabel;
+  }
+  return count;
+}
+
 Batch Collate(const std::vector<TrainExample>& examples, const std::vector<int64_t>& indices,
               int64_t pad_token_id) {
   ILF_CHECK(!indices.empty(), "a batch needs examples");

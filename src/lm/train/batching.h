@@ -42,6 +42,10 @@ std::vector<std::vector<int64_t>> PlanEpoch(const std::vector<TrainExample>& exa
 // Consecutive batches in order, no shuffling (validation).
 std::vector<std::vector<int64_t>> PlanInOrder(int64_t count, int64_t batch_size);
 
+// The target tokens a Batch of these examples would count (without building it).
+int64_t CountTargetTokens(const std::vector<TrainExample>& examples,
+                          const std::vector<int64_t>& indices);
+
 // Pads the chosen examples into a Batch.
 Batch Collate(const std::vector<TrainExample>& examples, const std::vector<int64_t>& indices,
               int64_t pad_token_id);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include "src/lm/model_config.h"
 #include "src/lm/threads.h"
 #include "src/lm/torch_compat.h"
+#include "src/lm/train/grad_buckets.h"
 #include "src/lm/train/optim.h"
 #include "src/lm/train/train_step.h"
 #include "src/lm/weights.h"
@@ -118,12 +121,17 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
     throw Error(fmt::format("--batch {} (>= 1), --seq {} (>= 2), --steps {} (>= 1): out of range",
                             o.batch, o.seq, o.steps));
   }
-  const int threads = ConfigureCpuThreads(o.threads);
+  const DistributedEnv& dist = o.distributed;
+  const int threads = ConfigureCpuThreads(
+      o.threads > 0 ? o.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                      dist.local_world_size));
   KeepFreedMemoryForReuse();
   ModelConfig config = LoadModelConfig(o.config_path);
-  torch::Device device =
-      o.device == "auto" ? (torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU)
-                         : torch::Device(o.device);
+  torch::Device device = o.device == "auto" ? (torch::cuda::is_available()
+                                                   ? torch::Device(torch::kCUDA, dist.local_rank)
+                                                   : torch::kCPU)
+                                            : torch::Device(o.device);
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw EnvironmentError("--device " + o.device + ": no CUDA device is available");
   }
@@ -134,8 +142,14 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   model->train();
   AdamW optimizer(NamedWeights(*model), {});
   ComputeOptions compute{device, bf16, nullptr};
+  std::unique_ptr<ProcessGroup> group;
+  std::unique_ptr<GradientBuckets> buckets;
+  if (dist.world_size > 1) {
+    group = std::make_unique<ProcessGroup>(dist, device);
+    buckets = std::make_unique<GradientBuckets>(optimizer.params(), *group, o.bucket_mib << 20);
+  }
 
-  at::Generator generator = compat::MakeCpuGenerator(o.seed + 1);
+  at::Generator generator = compat::MakeCpuGenerator(o.seed + 1 + dist.rank);
   Batch batch;
   batch.input_ids =
       torch::randint(0, config.vocab_size, {o.batch, o.seq}, generator, torch::kInt64);
@@ -145,7 +159,7 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   batch.target_tokens = o.batch * (o.seq - 1);
 
   // The phases of TrainStep with one micro-batch, timed apart.
-  std::vector<double> times, forward_times, backward_times, optimizer_times;
+  std::vector<double> times, forward_times, backward_times, optimizer_times, sync_times;
   std::vector<torch::Tensor> params;
   for (const auto& [name, p] : optimizer.params()) params.push_back(p);
   for (int64_t step = 0; step <= o.steps; ++step) {  // step 0 warms up (allocations, kernels)
@@ -156,9 +170,13 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
                          static_cast<double>(batch.target_tokens);
     Sync(device);
     const double forward_s = Seconds(start);
+    if (buckets) buckets->Arm();
     loss.backward();
     Sync(device);
     const double backward_s = Seconds(start) - forward_s;
+    if (buckets) buckets->Finish();  // what of the all-reduce backward did not hide
+    Sync(device);
+    const double sync_s = Seconds(start) - forward_s - backward_s;
     ClipGradNorm(params, 1.0);
     optimizer.Step(1e-5);
     Sync(device);
@@ -167,12 +185,14 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
       times.push_back(total_s);
       forward_times.push_back(forward_s);
       backward_times.push_back(backward_s);
-      optimizer_times.push_back(total_s - forward_s - backward_s);
+      sync_times.push_back(sync_s);
+      optimizer_times.push_back(total_s - forward_s - backward_s - sync_s);
     }
     LogInfo(
-        "bench train: step {}/{} {:.3f} s (forward {:.3f}, backward {:.3f}, clip+AdamW {:.3f}){}",
-        step, o.steps, total_s, forward_s, backward_s, total_s - forward_s - backward_s,
-        step == 0 ? " warm-up" : "");
+        "bench train: step {}/{} {:.3f} s (forward {:.3f}, backward {:.3f}, all-reduce wait "
+        "{:.3f}, clip+AdamW {:.3f}){}",
+        step, o.steps, total_s, forward_s, backward_s, sync_s,
+        total_s - forward_s - backward_s - sync_s, step == 0 ? " warm-up" : "");
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -192,8 +212,9 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
   const double attention =
       12.0 * config.num_hidden_layers * o.seq * config.num_attention_heads * config.head_dim;
   const double flops_per_token = 6.0 * matmul_params + attention;
-  const double tokens = static_cast<double>(o.batch * o.seq);
-  const double model_flops_per_s = flops_per_token * tokens / step_s;
+  const double tokens = static_cast<double>(o.batch * o.seq) * dist.world_size;
+  // Per rank: the bare GEMM rate below is one rank's.
+  const double model_flops_per_s = flops_per_token * tokens / dist.world_size / step_s;
   const double gemm_rate = GemmFlopsPerSecond(
       StepGemms(config, o.batch, o.seq),
       torch::TensorOptions().dtype(bf16 ? torch::kBFloat16 : torch::kFloat32).device(device),
@@ -217,6 +238,9 @@ BenchTrainResult BenchTrain(const BenchTrainOptions& o) {
                    {"forward_s", median(forward_times)},
                    {"backward_s", median(backward_times)},
                    {"optimizer_s", median(optimizer_times)},
+                   {"allreduce_wait_s", median(sync_times)},
+                   {"ranks", dist.world_size},
+                   {"gradient_buckets", buckets ? buckets->bucket_count() : 0},
                    {"tokens_per_s", result.tokens_per_s},
                    {"model_flops_per_token", flops_per_token},
                    {"model_tflops_per_s", model_flops_per_s / 1e12},

@@ -12,12 +12,19 @@
 // divided by that rate: the share of the attainable matmul throughput that the training step
 // (forward, backward, clipping, AdamW) delivers. It is not a share of the hardware's datasheet
 // peak.
+//
+// Data parallel (`distributed.world_size` N > 1, one process per rank): every rank runs the same
+// step on its own random batch of `batch` sequences (the global batch is N x batch) and the
+// gradients are summed over the ranks in buckets overlapping backward, as `ilf finetune` does;
+// tokens_per_s counts all ranks' tokens. Rank 0's result is the job's.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "src/lm/train/distributed.h"
 
 namespace ilf::lm {
 
@@ -31,10 +38,12 @@ struct BenchTrainOptions {
   uint64_t seed = 0;            // weights and tokens
   int64_t gemm_repeats = 3;     // timed passes over the bare GEMMs (after one warm-up pass)
   int threads = 0;              // CPU threads (torch and OpenBLAS); 0 = core count
+  DistributedEnv distributed;   // torchrun's variables; world_size 1 = one process
+  int64_t bucket_mib = 25;      // data parallel: gradient all-reduce bucket size (MiB)
 };
 
 struct BenchTrainResult {
-  double tokens_per_s = 0;  // batch * seq / median step seconds
+  double tokens_per_s = 0;  // ranks * batch * seq / median step seconds
   double step_s = 0;        // median (lower) wall time of one optimizer step
   double mfu = 0;           // model FLOP/s / bare GEMM FLOP/s (see above)
   nlohmann::json fields;    // everything measured, flat (the --json output)

@@ -16,6 +16,14 @@
 // with exactly the batches it would have seen and ends with the same weights as an uninterrupted
 // run. Only the steps since that save are redone. A run whose settings differ from the saved ones
 // (data, batch sizes, seed, schedule, LoRA) is refused with a hint.
+//
+// Data parallelism (`distributed.world_size` > 1, see distributed.h and data_parallel.h): every
+// rank runs this same function; they join one c10d group, start from rank 0's weights and
+// optimizer state (rank 0 alone reads checkpoints), run their share of each step's micro-batches
+// and sum the gradients in buckets that overlap backward (grad_buckets.h), so each update is the
+// one a single process makes with the same flags. Rank 0 alone writes metrics, checkpoints,
+// validation loss and OUT/model/. All ranks agree on stopping: Ctrl-C on any rank stops every rank
+// after the same step.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/lm/train/distributed.h"
 #include "src/lm/train/lora_config.h"
 
 namespace ilf::lm {
@@ -54,6 +63,9 @@ struct FinetuneConfig {
   bool activation_checkpointing = false;  // recompute decoder layers in backward (less memory)
   bool resume = false;                    // continue from the newest checkpoint in out_dir
   int64_t stop_after_steps = 0;  // stop (as if interrupted) after this global step; 0 = never
+  DistributedEnv distributed;    // torchrun's variables; world_size 1 = a single process
+  int threads = 0;               // CPU threads of this rank; 0 = cores / ranks on this machine
+  int64_t bucket_mib = 25;       // gradient all-reduce bucket size (MiB), as DDP's default
 
   // The settings a resumed run must share with the first one.
   nlohmann::json ResumeKey() const;

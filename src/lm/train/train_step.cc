@@ -61,22 +61,28 @@ torch::Tensor TrainLogits(CausalLmImpl& model, const Batch& batch, const Compute
 }
 
 StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches, AdamW& optimizer,
-                    double lr, double max_grad_norm, const ComputeOptions& compute) {
+                    double lr, double max_grad_norm, const ComputeOptions& compute,
+                    const StepShare* share) {
   StepStats stats;
   for (const Batch& batch : micro_batches) {
     stats.target_tokens += batch.target_tokens;
     stats.tokens += batch.tokens;
   }
-  ILF_CHECK(stats.target_tokens > 0, "a step needs target tokens");
+  const int64_t divisor = share ? share->step_target_tokens : stats.target_tokens;
+  ILF_CHECK(divisor > 0 && divisor >= stats.target_tokens, "a step needs target tokens");
   optimizer.ZeroGrad();
   double loss_sum = 0.0;
-  for (const Batch& batch : micro_batches) {
+  for (size_t i = 0; i < micro_batches.size(); ++i) {
+    const Batch& batch = micro_batches[i];
+    // The last backward overlaps its gradient all-reduce (earlier ones only accumulate).
+    if (share && share->buckets && i + 1 == micro_batches.size()) share->buckets->Arm();
     torch::Tensor logits = TrainLogits(model, batch, compute);
     torch::Tensor batch_loss = NextTokenLossSum(logits, batch.labels);
-    (batch_loss / static_cast<double>(stats.target_tokens)).backward();
+    (batch_loss / static_cast<double>(divisor)).backward();
     loss_sum += batch_loss.item<double>();
   }
-  stats.loss = loss_sum / static_cast<double>(stats.target_tokens);
+  if (share && share->buckets) share->buckets->Finish();
+  stats.loss = loss_sum / static_cast<double>(divisor);
   std::vector<torch::Tensor> params;
   for (const auto& [name, p] : optimizer.params()) params.push_back(p);
   stats.grad_norm = ClipGradNorm(params, max_grad_norm);

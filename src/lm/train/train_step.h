@@ -18,6 +18,7 @@
 
 #include "src/lm/causal_lm.h"
 #include "src/lm/train/batching.h"
+#include "src/lm/train/grad_buckets.h"
 #include "src/lm/train/lora.h"
 #include "src/lm/train/optim.h"
 
@@ -29,8 +30,17 @@ struct ComputeOptions {
   LoraAdapters* lora = nullptr;        // when set, Apply() runs before each forward (not owned)
 };
 
+// A step shared by data-parallel ranks: each runs its own micro-batches (possibly none), divides
+// its loss by the target tokens of the whole step, and `buckets` sums the gradients over the
+// ranks, so every rank ends with the gradient, clipping and update of the whole step.
+struct StepShare {
+  int64_t step_target_tokens = 0;      // target tokens in every rank's micro-batches together
+  GradientBuckets* buckets = nullptr;  // all-reduces the gradients (not owned)
+};
+
 struct StepStats {
-  double loss = 0.0;          // mean next-token loss over the step's target tokens
+  double loss = 0.0;          // mean next-token loss over the step's target tokens (with a
+                              // StepShare: this rank's part; the ranks' parts sum to the mean)
   double grad_norm = 0.0;     // global L2 norm of the gradients before clipping
   int64_t tokens = 0;         // real tokens processed
   int64_t target_tokens = 0;  // tokens in the loss
@@ -48,9 +58,11 @@ torch::Tensor TrainLogits(CausalLmImpl& model, const Batch& batch, const Compute
 
 // Forward+backward over `micro_batches`, clipping to max_grad_norm (0 = no clipping), one AdamW
 // update at `lr`. Grads are zeroed in place at the start (they hold this step's afterwards). The
-// optimizer holds the trainable parameters.
+// optimizer holds the trainable parameters. With `share`, the step is one rank's part of a
+// data-parallel step (see StepShare); tokens and target_tokens are then this rank's.
 StepStats TrainStep(CausalLmImpl& model, const std::vector<Batch>& micro_batches, AdamW& optimizer,
-                    double lr, double max_grad_norm, const ComputeOptions& compute);
+                    double lr, double max_grad_norm, const ComputeOptions& compute,
+                    const StepShare* share = nullptr);
 
 // Mean next-token loss over the target tokens of `examples`, without gradients, in eval mode
 // (restores the previous mode). NaN when there are no examples.
