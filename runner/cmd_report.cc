@@ -10,7 +10,8 @@ namespace ilf {
 int RunReport(int argc, char** argv) {
   CLI::App app{
       "Write RUN_DIR/report.html (self-contained: inline SVG, no network) and report.md from a "
-      "run directory of `ilf round`: pass@k by round, the funnel of counts per stage, time per "
+      "run directory of `ilf round`: pass@k (summaries: ROUGE-L, win rate) by round, the funnel "
+      "of counts per stage, time per "
       "stage, and per task the initial program with its verdict and failing test, the "
       "feedback, the refinements with their verdicts and the selected one.",
       "ilf report"};

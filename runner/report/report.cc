@@ -137,11 +137,12 @@ std::string PassAtKMarkdown(const Json& stages) {
   for (const char* which : {"eval_before", "eval_after"}) {
     const Json& s = stages.value(which, Json());
     if (s.is_null()) continue;
-    for (const auto& [key, value] : s["counts"].items()) {
-      if (key.rfind("pass@", 0) == 0 && value.is_number())
+    const Json& counts = s["counts"];
+    for (const std::string& key : round::HeadlineMetrics(counts)) {
+      if (counts[key].is_number())
         md += fmt::format("| {} | {} | {:.3f} |\n",
                           which == std::string("eval_before") ? "before" : "after", key,
-                          value.get<double>());
+                          counts[key].get<double>());
     }
   }
   return md.empty() ? "" : "| model | metric | value |\n| --- | --- | ---: |\n" + md;
@@ -191,8 +192,9 @@ ReportFiles WriteReport(const ReportOptions& options) {
       "blockquote{{border-left:3px solid #4c78a8;margin:0;padding:.3em .8em;white-space:pre-wrap}}"
       ".label{{font-weight:bold;margin:.6em 0 .2em}}.selected{{color:#2ca02c}}"
       ".task{{border-top:1px solid #ccc;padding-top:.5em}}</style></head><body>\n"
-      "<h1>{0}</h1>\n<p>{1}</p>\n<h2>pass@k by round</h2>\n{2}",
-      EscapeHtml(title), EscapeHtml(setting), PassAtKPlot(manifest));
+      "<h1>{0}</h1>\n<p>{1}</p>\n<h2>{3}</h2>\n{2}",
+      EscapeHtml(title), EscapeHtml(setting), PassAtKPlot(manifest),
+      EscapeHtml(MetricsTitle(manifest)));
   std::string md = fmt::format("# {}\n\n{}\n\n", title, setting);
   for (const auto& [key, stages] : manifest["rounds"].items()) {
     int r = std::stoi(key);

@@ -4,21 +4,23 @@
 #include <map>
 
 #include "runner/report/report.h"
+#include "runner/round/round_table.h"
 
 namespace ilf::report {
 namespace {
 
 const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
-// pass@k values by point: point 0 = eval_before of round 1, point r = eval_after of round r.
+// Headline metric values (pass@k, ROUGE-L, ...) by point: point 0 = eval_before of round 1, point r
+// = eval_after of round r.
 std::map<std::string, std::vector<std::pair<int, double>>> Series(const Json& manifest) {
   std::map<std::string, std::vector<std::pair<int, double>>> series;
   const Json& rounds = manifest["rounds"];
   auto add = [&](const Json& stage, int point) {
     if (stage.is_null() || !stage.contains("counts")) return;
-    for (const auto& [key, value] : stage["counts"].items()) {
-      if (key.rfind("pass@", 0) == 0 && key.find("_note") == std::string::npos && value.is_number())
-        series[key].push_back({point, value.get<double>()});
+    const Json& counts = stage["counts"];
+    for (const std::string& key : round::HeadlineMetrics(counts)) {
+      if (counts[key].is_number()) series[key].push_back({point, counts[key].get<double>()});
     }
   };
   for (const auto& [key, stages] : rounds.items()) {
@@ -32,6 +34,16 @@ std::map<std::string, std::vector<std::pair<int, double>>> Series(const Json& ma
 
 }  // namespace
 
+std::string MetricsTitle(const Json& manifest) {
+  std::string names;
+  bool all_pass_at_k = true;
+  for (const auto& [k, points] : Series(manifest)) {
+    names += (names.empty() ? "" : ", ") + k;
+    all_pass_at_k = all_pass_at_k && k.rfind("pass@", 0) == 0;
+  }
+  return (all_pass_at_k ? std::string("pass@k") : names) + " by round";
+}
+
 std::string PassAtKPlot(const Json& manifest) {
   auto series = Series(manifest);
   int last = 1;
@@ -43,8 +55,8 @@ std::string PassAtKPlot(const Json& manifest) {
   auto y = [&](double v) { return top + ph * (1 - v); };
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" "
-      "aria-label=\"pass@k by round\">\n",
-      w, h);
+      "aria-label=\"{}\">\n",
+      w, h, EscapeHtml(MetricsTitle(manifest)));
   for (double v : {0.0, 0.25, 0.5, 0.75, 1.0}) {
     svg += fmt::format(
         "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{}\" "

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "runner/round/code_adapter.h"
+#include "runner/round/summarization_adapter.h"
 #include "src/core/error.h"
 #include "src/lm/tokenizer.h"
 
@@ -23,7 +24,20 @@ std::unique_ptr<TaskAdapter> MakeTaskAdapter(const RoundConfig& config) {
     };
     return std::make_unique<CodeAdapter>(std::move(options));
   }
-  throw Error("config 'task': '" + config.task + "' is not a task kind ilf knows (known: code)");
+  if (config.task == "summarization") {
+    SummarizationAdapterOptions options;
+    options.suite = config.suite;
+    options.tokenizer = config.tokenizer;
+    options.load.device = config.device;
+    options.load.dtype = config.dtype;
+    options.load.threads = static_cast<int>(config.threads);
+    options.batch_rows = config.sampling.batch_rows;
+    options.selection = config.selection;
+    options.feedback_source = config.feedback.source;
+    return std::make_unique<SummarizationAdapter>(std::move(options));
+  }
+  throw Error("config 'task': '" + config.task +
+              "' is not a task kind ilf knows (known: code, summarization)");
 }
 
 }  // namespace ilf::round

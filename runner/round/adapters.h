@@ -8,7 +8,8 @@
 
 namespace ilf::round {
 
-// The adapter of config.task ("code"); throws ilf::Error naming the known kinds for another.
+// The adapter of config.task ("code", "summarization"); throws ilf::Error naming the known kinds
+// for another.
 std::unique_ptr<TaskAdapter> MakeTaskAdapter(const RoundConfig& config);
 
 }  // namespace ilf::round

@@ -120,7 +120,7 @@ std::vector<Selection> CodeAdapter::Select(const std::vector<Output>& refinement
 }
 
 Json CodeAdapter::Evaluate(const std::vector<Output>& samples, const std::vector<Check>& checks,
-                           const std::vector<int64_t>& ks) const {
+                           const EvalRequest& request) {
   ILF_CHECK(samples.size() == checks.size());
   std::map<std::string, tasks::TaskCounts> counts;
   int64_t sandbox_errors = 0, passed = 0;
@@ -137,11 +137,14 @@ Json CodeAdapter::Evaluate(const std::vector<Output>& samples, const std::vector
                   {"samples", samples.size()},
                   {"passed", passed},
                   {"sandbox_errors", sandbox_errors}};
-  for (const tasks::PassAtKResult& r : tasks::MeanPassAtK(per_task, ks)) {
+  Json headline = Json::array();
+  for (const tasks::PassAtKResult& r : tasks::MeanPassAtK(per_task, request.ks)) {
     std::string name = "pass@" + std::to_string(r.k);
     metrics[name] = r.value ? Json(*r.value) : Json(nullptr);
     if (!r.note.empty()) metrics[name + "_note"] = r.note;
+    headline.push_back(name);
   }
+  metrics["headline"] = headline;
   return metrics;
 }
 

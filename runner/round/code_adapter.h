@@ -48,11 +48,14 @@ class CodeAdapter : public TaskAdapter {
   std::vector<Check> CheckOutputs(const std::vector<Output>& outputs) override;
   std::vector<FeedbackItem> WriteFeedback(const FeedbackRequest& request) override;
   std::vector<FeedbackItem> ReadFeedback(const std::string& path) const override;
+  // Pairs from a human file (ours or surge_annotations.jsonl) with refinements.
+  size_t WriteRefinerPairs(const std::string& annotations, const std::vector<std::string>& task_ids,
+                           const std::string& out_path, const std::string& config_hash) override;
   std::vector<Selection> Select(const std::vector<Output>& refinements,
                                 const std::vector<Check>& checks,
                                 const SelectRequest& request) override;
   Json Evaluate(const std::vector<Output>& samples, const std::vector<Check>& checks,
-                const std::vector<int64_t>& ks) const override;
+                const EvalRequest& request) override;
 
  private:
   const tasks::Task& TaskOf(const std::string& task_id) const;

@@ -1,36 +1,21 @@
 // CodeAdapter's feedback: feedback/'s RunFeedback (the function behind `ilf feedback`) for model
 // and execution feedback on the round's own incorrect programs; for a human file, the file's own
 // records of the tasks that need feedback (the paper's setting: people annotated CodeGen's
-// programs, and π_Refine refines those).
+// programs, and π_Refine refines those); and stage 0's pairs from the same human file.
 #include <map>
 #include <set>
 
 #include "feedback/feedback.h"
 #include "feedback/human_file.h"
 #include "feedback/model_source.h"
+#include "feedback/pairs.h"
 #include "feedback/run_feedback.h"
 #include "runner/round/code_adapter.h"
+#include "runner/round/feedback_file.h"
 #include "src/core/error.h"
 #include "tasks/suite.h"
 
 namespace ilf::round {
-namespace {
-
-// Tasks of a checks file without a correct output.
-std::set<std::string> TasksNeedingFeedback(const std::string& checks_path) {
-  std::map<std::string, bool> solved;
-  for (const JsonlRecord& record : ReadArtifact(checks_path, "ilf.results", 1)) {
-    Check check = Check::FromRecord(record);
-    solved[check.task_id] = solved[check.task_id] || check.passed;
-  }
-  std::set<std::string> out;
-  for (const auto& [task_id, ok] : solved) {
-    if (!ok) out.insert(task_id);
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& request) {
   const std::string human = "human:";
@@ -60,6 +45,26 @@ std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& requ
   options.model_source = &feedback::MakeModelSource;
   feedback::RunFeedback(options);
   return ReadFeedback(request.out_path);
+}
+
+size_t CodeAdapter::WriteRefinerPairs(const std::string& annotations,
+                                      const std::vector<std::string>& task_ids,
+                                      const std::string& out_path, const std::string& config_hash) {
+  std::set<std::string> wanted(task_ids.begin(), task_ids.end());
+  size_t pairs = 0;
+  JsonlWriter writer(out_path, ArtifactHeader{"ilf.pairs", 1, config_hash});
+  for (const feedback::FeedbackRecord& record : feedback::HumanFeedbackFor(annotations, *suite_)) {
+    if (!wanted.empty() && !wanted.count(record.task_id)) continue;
+    if (!record.ok() || record.refinement.empty()) continue;
+    feedback::Pair pair =
+        feedback::MakePair(record, InitialPrompt(record.task_id), feedback::PairKind::kRefine);
+    // The prompt as the round's refine stage builds it (old code cut to its token budget).
+    pair.prompt = RefinementPrompt(record.task_id, record.program, record.feedback);
+    writer.Write(pair.ToJson(record));
+    ++pairs;
+  }
+  writer.Commit();
+  return pairs;
 }
 
 std::vector<FeedbackItem> CodeAdapter::ReadFeedback(const std::string& path) const {

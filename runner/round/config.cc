@@ -124,6 +124,8 @@ Json RoundConfig::ToJson() const {
       {"policy_model", policy_model},
       {"refine_model", refine_model},
       {"tokenizer", tokenizer},
+      {"scorer_model", scorer_model},
+      {"judge_model", judge_model},
       {"device", device},
       {"dtype", dtype},
       {"threads", threads},
@@ -166,6 +168,8 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   j.at("policy_model").get_to(c.policy_model);
   j.at("refine_model").get_to(c.refine_model);
   j.at("tokenizer").get_to(c.tokenizer);
+  j.at("scorer_model").get_to(c.scorer_model);
+  j.at("judge_model").get_to(c.judge_model);
   j.at("device").get_to(c.device);
   j.at("dtype").get_to(c.dtype);
   j.at("threads").get_to(c.threads);

@@ -57,6 +57,8 @@ struct RoundConfig {
   std::string policy_model;                 // π_θ checkpoint directory (required)
   std::string refine_model;                 // π_Refine; "" = the policy
   std::string tokenizer;                    // tokenizer directory; "" = each model's own
+  std::string scorer_model;                 // InstructRM's scorer model; "" = policy_model
+  std::string judge_model;                  // win-rate judge model; "" = policy_model
   std::string device = "auto";              // "auto", "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";               // model dtype for generation
   int64_t threads = 0;                      // CPU threads; 0 = the core count
@@ -64,9 +66,10 @@ struct RoundConfig {
   int64_t refinements_per_item = 30;        // N refinements per feedback item
   SamplingConfig sampling;                  // initial samples and refinements
   FeedbackConfig feedback;
-  std::string selection = "random";    // "random" (seeded), "shortest", "most_likely"
-  FinetuneSettings finetune;           // π_θ finetuning
-  RefinerTraining refiner;             // stage 0
+  std::string selection = "random";  // "random" (seeded), "shortest", "most_likely"; the adapter's
+                                     // own (summarization: "instructrm", "embedding")
+  FinetuneSettings finetune;         // π_θ finetuning
+  RefinerTraining refiner;           // stage 0
   int64_t eval_samples_per_task = 30;  // samples per held-out task for pass@k
   double eval_temperature = 0.8;       // sampling temperature for pass@k
   std::vector<int64_t> ks = {1, 10};   // pass@k reported

@@ -28,10 +28,10 @@ std::string TextModel::Decode(const std::vector<int64_t>& ids) const {
   return tokenizer_.Decode(known, /*skip_special=*/true);
 }
 
-std::vector<Generated> TextModel::Generate(
-    const std::vector<std::string>& prompts, const lm::GenerateOptions& options,
-    const std::function<std::string(const std::string&)>& cut,
-    const std::function<void(int64_t)>& on_done) {
+std::vector<Generated> TextModel::Generate(const std::vector<std::string>& prompts,
+                                           const lm::GenerateOptions& options,
+                                           const TaskAdapter& adapter,
+                                           const std::function<void(int64_t)>& on_done) {
   std::vector<std::vector<int64_t>> ids;
   ids.reserve(prompts.size());
   for (const std::string& prompt : prompts) {
@@ -39,17 +39,15 @@ std::vector<Generated> TextModel::Generate(
     if (encoded.empty()) throw Error("an empty prompt cannot be continued");
     ids.emplace_back(encoded.begin(), encoded.end());
   }
-  // A sample stops as soon as the cut would shorten its text.
   lm::StopFn stop = [&](int64_t, const std::vector<int64_t>& completion) {
-    std::string text = Decode(completion);
-    return cut(text).size() < text.size();
+    return adapter.OutputEnds(Decode(completion));
   };
   std::vector<lm::Sample> samples = model_->Generate(ids, options, stop, on_done);
   std::vector<Generated> out;
   out.reserve(samples.size());
   for (const lm::Sample& sample : samples) {
-    out.push_back({sample.prompt_index, sample.sample_id, cut(Decode(sample.completion_ids)),
-                   sample.logprob});
+    out.push_back({sample.prompt_index, sample.sample_id,
+                   adapter.PostProcess(Decode(sample.completion_ids)), sample.logprob});
   }
   return out;
 }

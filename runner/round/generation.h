@@ -1,7 +1,7 @@
 // Text in, text out through lm::LanguageModel: the model calls of the sample, refine and evaluate
-// stages and of `ilf refine`. A generated text is cut by the task adapter's PostProcess, which is
-// also the stop rule (generation of a sample ends as soon as PostProcess would cut it), so no stage
-// needs to know the task kind.
+// stages and of `ilf refine`. A generated text ends where the task adapter's OutputEnds says
+// (generation of a sample stops there) and is cut by its PostProcess, so no stage needs to know the
+// task kind.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runner/round/task_adapter.h"
 #include "src/lm/language_model.h"
 #include "src/lm/tokenizer.h"
 
@@ -32,11 +33,13 @@ class TextModel {
   TextModel& operator=(const TextModel&) = delete;
 
   // n samples per prompt (options.n), sharing one prefill per prompt, seeded by options.seed;
-  // ordered by prompt, then sample. `on_done(finished)` reports progress.
+  // ordered by prompt, then sample; each ended by adapter.OutputEnds and cut by its PostProcess.
+  // `on_done(finished)` reports progress.
   std::vector<Generated> Generate(const std::vector<std::string>& prompts,
-                                  const lm::GenerateOptions& options,
-                                  const std::function<std::string(const std::string&)>& cut,
+                                  const lm::GenerateOptions& options, const TaskAdapter& adapter,
                                   const std::function<void(int64_t)>& on_done = nullptr);
+  // The model and tokenizer as a ModelRef (owned by this TextModel).
+  ModelRef Ref() { return {model_.get(), &tokenizer_}; }
   size_t CountTokens(const std::string& text) const { return tokenizer_.Encode(text).size(); }
   lm::LanguageModel& model() { return *model_; }
   const lm::Tokenizer& tokenizer() const { return tokenizer_; }

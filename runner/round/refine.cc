@@ -16,8 +16,7 @@ std::vector<Output> Refine(TaskAdapter& adapter, TextModel& model,
   if (skipped != nullptr) *skipped = items.size() - usable.size();
   std::vector<Output> outputs;
   if (prompts.empty()) return outputs;
-  auto cut = [&](const std::string& text) { return adapter.PostProcess(text); };
-  for (const Generated& g : model.Generate(prompts, options, cut, on_done)) {
+  for (const Generated& g : model.Generate(prompts, options, adapter, on_done)) {
     const FeedbackItem& item = *usable[g.prompt_index];
     Output output;
     output.task_id = item.task_id;

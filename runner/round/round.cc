@@ -57,7 +57,8 @@ Json RunRounds(const RoundOptions& options) {
   auto mark = Clock::now();
   const RoundConfig& config = options.config;
   RunDir run(options.run_dir, config.ToJson(), options.resume, Versions());
-  std::unique_ptr<TaskAdapter> adapter = MakeTaskAdapter(config);
+  std::unique_ptr<TaskAdapter> adapter =
+      options.make_adapter ? options.make_adapter(config) : MakeTaskAdapter(config);
   double io_between_s = seconds_since(mark);
   std::string policy = config.policy_model;
   std::string refiner;

@@ -4,10 +4,13 @@
 // without redoing finished stages. Round r+1 starts from round r's finetuned policy.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runner/round/config.h"
+#include "runner/round/task_adapter.h"
 #include "src/core/jsonl.h"
 
 namespace ilf::round {
@@ -16,6 +19,9 @@ struct RoundOptions {
   RoundConfig config;
   std::string run_dir;  // runs/NAME
   bool resume = false;  // continue the run in run_dir (its config must equal `config`)
+  // Makes the task adapter of `config`; null = MakeTaskAdapter (the kinds `ilf` knows). A program
+  // or test with a task kind of its own passes its factory here.
+  std::function<std::unique_ptr<TaskAdapter>(const RoundConfig&)> make_adapter;
 };
 
 // Runs every round; returns the manifest. Throws ilf::Error for bad input, Interrupted on Ctrl-C

@@ -54,13 +54,29 @@ std::vector<std::string> EvalTaskIds(const StageContext& ctx) {
                                  : c.eval_task_ids;
 }
 
-std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir) {
-  Timed timed(&ctx.times.model_s);
+namespace {
+
+std::unique_ptr<TextModel> MakeTextModel(const StageContext& ctx, const std::string& dir) {
   lm::LoadOptions load;
   load.device = ctx.config.device;
   load.dtype = ctx.config.dtype;
   load.threads = static_cast<int>(ctx.config.threads);
   return std::make_unique<TextModel>(dir, ctx.config.tokenizer, load);
+}
+
+}  // namespace
+
+std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir) {
+  Timed timed(&ctx.times.model_s);
+  return MakeTextModel(ctx, dir);
+}
+
+ModelLoader LazyModelLoader(StageContext& ctx, const std::string& dir,
+                            std::unique_ptr<TextModel>* holder) {
+  return [&ctx, dir, holder]() {
+    if (!*holder) *holder = MakeTextModel(ctx, dir);
+    return (*holder)->Ref();
+  };
 }
 
 lm::GenerateOptions SamplingOptions(const StageContext& ctx, int64_t n, double temperature,
@@ -82,9 +98,8 @@ std::vector<Generated> GenerateTimed(StageContext& ctx, TextModel& model,
   Timed timed(&ctx.times.model_s);
   Progress progress("round " + std::to_string(ctx.round) + " " + stage,
                     static_cast<int64_t>(prompts.size()) * options.n);
-  std::vector<Generated> generated = model.Generate(
-      prompts, options, [&](const std::string& text) { return ctx.adapter.PostProcess(text); },
-      GenerationProgress(ctx, progress, stage));
+  std::vector<Generated> generated =
+      model.Generate(prompts, options, ctx.adapter, GenerationProgress(ctx, progress, stage));
   progress.Finish();
   return generated;
 }

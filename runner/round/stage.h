@@ -62,6 +62,12 @@ std::vector<std::string> EvalTaskIds(const StageContext& ctx);
 // Loads a model for text generation (timed as model_s).
 std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir);
 
+// A ModelLoader for an adapter: loads `dir` into `*holder` on its first call, then hands out the
+// same model. Untimed: the stage times the adapter call that may load it as model_s. `ctx` and
+// `holder` must outlive the loader's use.
+ModelLoader LazyModelLoader(StageContext& ctx, const std::string& dir,
+                            std::unique_ptr<TextModel>* holder);
+
 // Sampling settings of the config with n samples per prompt, seeded by (run seed, round, purpose).
 lm::GenerateOptions SamplingOptions(const StageContext& ctx, int64_t n, double temperature,
                                     const std::string& purpose);

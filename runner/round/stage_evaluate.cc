@@ -1,4 +1,5 @@
-// Stage 7: the model before and after the round, on held-out tasks (code: pass@k).
+// Stage 7: the model before and after the round, on held-out tasks (code: pass@k; summarization:
+// ROUGE-L and win rate against the reference).
 #include <filesystem>
 
 #include "runner/round/stages.h"
@@ -26,7 +27,17 @@ Json Evaluate(StageContext& ctx, const std::string& model_dir, const std::string
   }
   WriteOutputs(ctx, "eval-" + which + "-samples.jsonl", samples);
   WriteChecks(ctx, "eval-" + which + "-results.jsonl", checks);
-  Json metrics = ctx.adapter.Evaluate(samples, checks, ctx.config.ks);
+  EvalRequest request;
+  request.ks = ctx.config.ks;
+  std::unique_ptr<TextModel> judge;  // loaded only when the adapter's metrics ask
+  const RoundConfig& c = ctx.config;
+  request.judge =
+      LazyModelLoader(ctx, c.judge_model.empty() ? c.policy_model : c.judge_model, &judge);
+  Json metrics;
+  {
+    Timed timed(&ctx.times.model_s);
+    metrics = ctx.adapter.Evaluate(samples, checks, request);
+  }
   metrics["model"] = model_dir;
   return metrics;
 }

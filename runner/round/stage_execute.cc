@@ -1,4 +1,5 @@
-// Stage 2: check the initial outputs; tasks without a correct one go on to feedback.
+// Stage 2: check the initial outputs; tasks without a correct one go on to feedback (the check's
+// score, the adapter's quality in [0, 1], is averaged: code, share of tests; summaries, ROUGE-L).
 #include <set>
 
 #include "runner/round/stages.h"
@@ -16,17 +17,18 @@ Json StageExecute(StageContext& ctx) {
   WriteChecks(ctx, "results.jsonl", checks);
   std::set<std::string> tasks, solved;
   int64_t passed = 0;
+  double score = 0;
   for (const Check& check : checks) {
+    score += check.score;
     tasks.insert(check.task_id);
     if (check.passed) solved.insert(check.task_id);
     passed += check.passed;
   }
   double rate = checks.empty() ? 0.0 : static_cast<double>(passed) / checks.size();
-  return {{"samples", checks.size()},
-          {"passed", passed},
-          {"pass_rate", rate},
-          {"tasks", tasks.size()},
-          {"tasks_needing_feedback", tasks.size() - solved.size()}};
+  double mean_score = checks.empty() ? 0.0 : score / checks.size();
+  return {{"samples", checks.size()}, {"passed", passed},
+          {"pass_rate", rate},        {"mean_score", mean_score},
+          {"tasks", tasks.size()},    {"tasks_needing_feedback", tasks.size() - solved.size()}};
 }
 
 }  // namespace ilf::round

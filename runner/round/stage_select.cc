@@ -1,4 +1,5 @@
-// Stage 5: check the refinements; one correct refinement per task becomes a finetuning pair.
+// Stage 5: check the refinements; the adapter selects at most one per task (code: a correct one;
+// summarization: the best by InstructRM), which becomes a finetuning pair.
 #include <set>
 
 #include "runner/round/stages.h"
@@ -16,7 +17,19 @@ Json StageSelect(StageContext& ctx) {
   SelectRequest request;
   request.rule = ctx.config.selection;
   request.seed = ctx.config.seed + static_cast<uint64_t>(ctx.round);
-  std::vector<Selection> selections = ctx.adapter.Select(refinements, checks, request);
+  {
+    Timed timed(&ctx.times.io_s);
+    request.feedback = ctx.adapter.ReadFeedback(ctx.Path("feedback.jsonl"));
+  }
+  std::unique_ptr<TextModel> scorer;  // loaded only when the adapter's selector asks
+  const RoundConfig& c = ctx.config;
+  request.scorer =
+      LazyModelLoader(ctx, c.scorer_model.empty() ? c.policy_model : c.scorer_model, &scorer);
+  std::vector<Selection> selections;
+  {
+    Timed timed(&ctx.times.model_s);  // a selector's model calls; rule-based selection is instant
+    selections = ctx.adapter.Select(refinements, checks, request);
+  }
   KillPoint(ctx, "select");
   {
     Timed timed(&ctx.times.io_s);

@@ -64,6 +64,13 @@ Check Check::FromRecord(const JsonlRecord& record) {
   return c;
 }
 
+size_t TaskAdapter::WriteRefinerPairs(const std::string& annotations,
+                                      const std::vector<std::string>&, const std::string&,
+                                      const std::string&) {
+  throw Error("config 'refiner.annotations' (" + annotations + "): task kind '" + kind() +
+              "' has no refiner training; leave it empty");
+}
+
 Json Selection::ToJson() const {
   return {{"prompt", prompt}, {"target", target}, {"task_id", task_id}, {"sample_id", sample_id}};
 }

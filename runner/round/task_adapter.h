@@ -10,8 +10,11 @@
 //   3. feedback: natural-language feedback on incorrect outputs (code: feedback/'s sources);
 //   4. selection: at most one refinement per task to finetune on (code: a passing one, chosen by
 //      the configured rule);
-//   5. evaluation: the metrics of a model's samples on held-out tasks (code: pass@k).
+//   5. evaluation: the metrics of a model's samples on held-out tasks (code: pass@k;
+//      summarization: ROUGE-L and a judge's win rate against the reference).
 // Everything crosses as plain records (Output, Check, Selection) that the stages write to JSONL.
+// Models an adapter asks itself (a selector's scorer, a win-rate judge) come as ModelLoaders: the
+// stage loads one only when the adapter calls it.
 // Adapters are created by MakeTaskAdapter (runner/round/adapters.h) from the round config's
 // "task" field; a test may define its own.
 //
@@ -19,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -87,12 +91,27 @@ struct FeedbackRequest {
   std::string config_hash;   // written into the artifact's header
 };
 
+// A loaded model and its tokenizer, owned by whoever handed it out (alive for the stage).
+struct ModelRef {
+  lm::LanguageModel* model = nullptr;
+  const lm::Tokenizer* tokenizer = nullptr;
+};
+// Loads a model on its first call and returns the same one after; throws ilf::Error when it
+// cannot. Empty (no function) when the round has no such model.
+using ModelLoader = std::function<ModelRef()>;
+
 // What the selection stage asks of an adapter.
 struct SelectRequest {
   std::string rule = "random";  // "random" (seeded), "shortest", "most_likely", or adapter-defined
   uint64_t seed = 0;            // for "random"
-  lm::LanguageModel* scorer = nullptr;       // a model for selectors that ask one (may be null)
-  const lm::Tokenizer* tokenizer = nullptr;  // its tokenizer (null when scorer is)
+  std::vector<FeedbackItem> feedback;  // the round's feedback items (refinements name theirs)
+  ModelLoader scorer;                  // a model for selectors that ask one (InstructRM, ...)
+};
+
+// What the evaluation stages ask of an adapter.
+struct EvalRequest {
+  std::vector<int64_t> ks = {1, 10};  // pass@k values asked for (adapters without pass@k ignore)
+  ModelLoader judge;                  // a model for metrics that ask one (a win-rate judge)
 };
 
 class TaskAdapter {
@@ -110,6 +129,11 @@ class TaskAdapter {
                                        const std::string& feedback) const = 0;
   // `text` generated after a prompt, cut where the output ends (code: Chen et al.'s rule).
   virtual std::string PostProcess(const std::string& text) const = 0;
+  // Whether generation can stop: `text`, generated so far, already holds a whole output. By
+  // default: PostProcess would cut it (code: a new top-level statement began).
+  virtual bool OutputEnds(const std::string& text) const {
+    return PostProcess(text).size() < text.size();
+  }
   // Checks outputs; one Check per output, in order.
   virtual std::vector<Check> CheckOutputs(const std::vector<Output>& outputs) = 0;
   // Writes feedback on incorrect outputs to request.out_path; returns the items written.
@@ -121,10 +145,18 @@ class TaskAdapter {
   virtual std::vector<Selection> Select(const std::vector<Output>& refinements,
                                         const std::vector<Check>& checks,
                                         const SelectRequest& request) = 0;
-  // Metrics of samples on held-out tasks (code: {"pass@1": …, "pass@10": …, "tasks", "samples"}).
-  // `ks` are the pass@k values asked for (adapters without pass@k may ignore them).
+  // Stage 0's data: π_Refine's finetuning pairs (refinement prompt as RefinementPrompt builds it ->
+  // the annotated refinement) from the annotations file `annotations`, restricted to `task_ids`
+  // (empty = all), written to `out_path` as an ilf.pairs artifact. Returns the pairs written.
+  // By default a task kind has no refiner training: ilf::Error.
+  virtual size_t WriteRefinerPairs(const std::string& annotations,
+                                   const std::vector<std::string>& task_ids,
+                                   const std::string& out_path, const std::string& config_hash);
+  // Metrics of samples on held-out tasks (code: {"pass@1": …, "pass@10": …, "tasks", "samples"}),
+  // `checks[i]` the check of `samples[i]`. The object's "headline" lists the metrics a round
+  // table and `ilf report` show (code: the pass@k names; see HeadlineMetrics in round_table.h).
   virtual Json Evaluate(const std::vector<Output>& samples, const std::vector<Check>& checks,
-                        const std::vector<int64_t>& ks) const = 0;
+                        const EvalRequest& request) = 0;
 };
 
 }  // namespace ilf::round

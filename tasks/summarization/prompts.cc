@@ -18,6 +18,17 @@ std::string TitlePost(const std::string& title, const std::string& post) {
 
 bool IsSentenceEnd(char c) { return c == '.' || c == '?' || c == '!'; }
 
+// Where post_process_summaries' text begins: the first alphanumeric character. Python's
+// str.isalnum() is Unicode-aware: bytes of non-ASCII characters count as alphanumeric.
+size_t FirstSummaryChar(const std::string& text) {
+  size_t first = 0;
+  while (first < text.size() && !std::isalnum(static_cast<unsigned char>(text[first])) &&
+         static_cast<unsigned char>(text[first]) < 0x80) {
+    ++first;
+  }
+  return first;
+}
+
 }  // namespace
 
 std::string InitialSummaryPrompt(const std::string& title, const std::string& post) {
@@ -30,13 +41,15 @@ std::string RefinementPrompt(const std::string& title, const std::string& post,
          "\n\nFeedback on summary: " + feedback + "\n\nImproved TL;DR:";
 }
 
+std::string FeedbackPrompt(const std::string& title, const std::string& post,
+                           const std::string& summary) {
+  return "Write feedback on the given summary of the given text: what it gets wrong, what "
+         "important information it leaves out, and what it should say instead.\n\n" +
+         TitlePost(title, post) + "Summary: " + summary + "\n\nFeedback on summary:";
+}
+
 std::string PostProcessSummary(const std::string& text) {
-  // Python's str.isalnum() is Unicode-aware: bytes of non-ASCII characters count as alphanumeric.
-  size_t first = 0;
-  while (first < text.size() && !std::isalnum(static_cast<unsigned char>(text[first])) &&
-         static_cast<unsigned char>(text[first]) < 0x80) {
-    ++first;
-  }
+  size_t first = FirstSummaryChar(text);
   std::string summary = first < text.size() ? text.substr(first) : text;
   std::string squeezed;  // re.sub(" +", " ", summary)
   for (char c : summary) {
@@ -55,6 +68,11 @@ std::string PostProcessSummary(const std::string& text) {
   }
   if (last_end != std::string::npos) summary.erase(last_end + 1);
   return summary;
+}
+
+bool SummaryComplete(const std::string& text) {
+  size_t first = FirstSummaryChar(text);
+  return first < text.size() && text.find('\n', first) != std::string::npos;
 }
 
 const std::array<InstructRmPrompt, 5>& InstructRmPrompts() {

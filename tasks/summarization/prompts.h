@@ -36,6 +36,18 @@ std::string RefinementPrompt(const std::string& title, const std::string& post,
 // unfinished last sentence (text after the last '.', '?' or '!').
 std::string PostProcessSummary(const std::string& text);
 
+// Whether generation of a summary can stop: PostProcessSummary keeps the first line, and that line
+// has ended (a newline follows its first alphanumeric character).
+bool SummaryComplete(const std::string& text);
+
+// The question a model answers to write feedback on a summary (`ilf`'s own wording; in the paper
+// people wrote the feedback), ending where the refinement prompt quotes the feedback:
+// "Write feedback on the given summary of the given text: what it gets wrong, what important
+// information it leaves out, and what it should say instead.\n\nTitle: {title}\n\nText: {post}
+// \n\nSummary: {summary}\n\nFeedback on summary:"
+std::string FeedbackPrompt(const std::string& title, const std::string& post,
+                           const std::string& summary);
+
 // One InstructRM question: a template with {title} {post} {original_summary} {feedback}
 // {refinement}, answered by the next token, `positive` vs `negative`.
 struct InstructRmPrompt {

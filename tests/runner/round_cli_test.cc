@@ -10,12 +10,13 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/jsonl.h"
+#include "tests/support/round_runs.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tiny_model.h"
 
 namespace ilf {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::RunCommand;
 using testing::ScratchDir;
 
@@ -28,18 +29,11 @@ class RoundCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     surge_ = testing::FindData("ilf-code/surge_annotations.jsonl");
-    std::string gpt2 = testing::FindData("tokenizers/gpt2");
-    if (surge_.empty() || gpt2.empty() || testing::FindData("mbpp/mbpp.jsonl").empty()) return;
+    if (surge_.empty() || testing::FindData("tokenizers/gpt2").empty() ||
+        testing::FindData("mbpp/mbpp.jsonl").empty())
+      return;
     dir_ = new ScratchDir();
-    std::string config = dir_->Write("model-config.json", R"({
-      "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 50257,
-      "n_embd": 32, "n_layer": 2, "n_head": 2, "n_positions": 1024, "n_inner": null,
-      "activation_function": "gelu_new", "layer_norm_epsilon": 1e-05, "initializer_range": 0.02,
-      "bos_token_id": 50256, "eos_token_id": 50256, "tie_word_embeddings": true})");
-    model_ = dir_->path() + "/model";
-    auto r = RunCommand(Ilf() + " init-model --config " + config + " --out " + model_ +
-                        " --tokenizer " + gpt2 + " --seed 3 2>&1");
-    ASSERT_EQ(r.exit_code, 0) << r.output;
+    model_ = testing::MakeTinyGpt2(*dir_, "model");
   }
   static void TearDownTestSuite() { delete dir_; }
 
@@ -77,21 +71,9 @@ class RoundCli : public ::testing::Test {
   static inline std::string surge_;
 };
 
-Json Manifest(const std::string& run) { return Json::parse(ReadFile(run + "/manifest.json")); }
+using testing::ExpectKilledThenResumedRunEqualsClean;
 
-// Results records without what the sandbox measured (times, memory): the rest must be identical.
-std::string WithoutMeasurements(const std::string& path) {
-  std::string out;
-  for (const JsonlRecord& r : ReadJsonl(path)) {
-    Json v = r.value;
-    for (const char* key : {"wall_time_ms", "cpu_time_ms", "peak_memory_kib"}) v.erase(key);
-    if (v.contains("tests")) {
-      for (Json& t : v["tests"]) t.erase("duration_ms");
-    }
-    out += v.dump() + "\n";
-  }
-  return out;
-}
+Json Manifest(const std::string& run) { return testing::RunManifest(run); }
 
 TEST_F(RoundCli, HumanFeedbackRoundRunsEveryStageAndOtherCommandsReadItsArtifacts) {
   ScratchDir work;
@@ -181,44 +163,10 @@ TEST_F(RoundCli, ResumeWithAChangedConfigIsRefusedNamingTheDifference) {
 TEST_F(RoundCli, SigkillInsideEachStageThenResumeGivesIdenticalArtifacts) {
   ScratchDir work;
   std::string config = Config("kill.json", 2);  // 2 steps: killed after the first
-  std::string clean = work.path() + "/clean", killed = work.path() + "/killed";
-  auto r = RunCommand(Ilf() + " round --config " + config + " --run-dir " + clean + " 2>&1");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  bool first = true;
-  for (const char* stage : {"train_refiner", "sample", "execute", "feedback", "refine", "select",
-                            "finetune", "eval_before", "eval_after"}) {
-    auto k = RunCommand(std::string("ILF_KILL_AT=round-1/") + stage + " " + Ilf() + " round " +
-                        (first ? "" : "--resume ") + "--config " + config + " --run-dir " + killed +
-                        " >/dev/null 2>&1; echo status=$?");
-    first = false;
-    EXPECT_NE(k.output.find("status=137"), std::string::npos) << stage << ": " << k.output;
-    Json round = Manifest(killed)["rounds"].value("1", Json::object());
-    EXPECT_FALSE(round.contains(stage)) << stage << " recorded as done though killed inside";
-  }
-  auto done =
-      RunCommand(Ilf() + " round --resume --config " + config + " --run-dir " + killed + " 2>&1");
-  ASSERT_EQ(done.exit_code, 0) << done.output;
-  size_t compared = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(clean + "/round-1")) {
-    std::string rel = fs::relative(entry.path(), clean).string();
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || rel.find("checkpoint-") != std::string::npos) continue;
-    std::string other = killed + "/" + rel;
-    ASSERT_TRUE(fs::exists(other)) << rel;
-    if (name.find("results") != std::string::npos) {
-      EXPECT_EQ(WithoutMeasurements(entry.path()), WithoutMeasurements(other)) << rel;
-    } else if (name.size() > 6 &&
-               (name.substr(name.size() - 6) == ".jsonl" || name == "model.safetensors")) {
-      if (name == "metrics.jsonl") continue;  // finetuning's log holds wall-clock rates
-      EXPECT_TRUE(ReadFile(entry.path()) == ReadFile(other)) << rel << " differs";
-    } else {
-      continue;
-    }
-    ++compared;
-  }
-  EXPECT_GE(compared, 12u);
-  for (const auto& entry : fs::recursive_directory_iterator(killed))
-    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  ExpectKilledThenResumedRunEqualsClean(config,
+                                        {"train_refiner", "sample", "execute", "feedback", "refine",
+                                         "select", "finetune", "eval_before", "eval_after"},
+                                        work.path(), 12);
 }
 
 }  // namespace

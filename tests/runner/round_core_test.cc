@@ -7,6 +7,7 @@
 
 #include "runner/round/config.h"
 #include "runner/round/old_code.h"
+#include "runner/round/round_table.h"
 #include "runner/round/run_dir.h"
 #include "runner/round/selection.h"
 #include "src/core/atomic_file.h"
@@ -47,6 +48,39 @@ TEST(RoundConfig, FieldsOverrideDefaultsAndRoundTrip) {
   EXPECT_EQ(c.train_task_ids, (std::vector<std::string>{"11", "12"}));
   EXPECT_EQ(ParseRoundConfig(c.ToJson(), "x").ToJson(), c.ToJson());
   EXPECT_NE(c.Hash(), RoundConfig().Hash());
+}
+
+TEST(RoundConfig, ScorerAndJudgeModelsDefaultToThePolicy) {
+  RoundConfig c = ParseRoundConfig(
+      {{"task", "summarization"}, {"selection", "instructrm"}, {"judge_model", "j"}}, "c.json");
+  EXPECT_EQ(c.scorer_model, "");  // "" = policy_model
+  EXPECT_EQ(c.judge_model, "j");
+  EXPECT_EQ(c.selection, "instructrm");  // the adapter checks the rule
+  EXPECT_EQ(ParseRoundConfig(c.ToJson(), "x").ToJson(), c.ToJson());
+}
+
+// The round table and the report show what the adapter's evaluation puts forward.
+TEST(RoundTable, HeadlineMetricsComeFromTheEvaluationsCounts) {
+  EXPECT_EQ(HeadlineMetrics({{"rouge_l", 0.25},
+                             {"win_rate", nullptr},
+                             {"pass@1", 0.5},
+                             {"headline", {"rouge_l", "win_rate", "absent", "tasks_note"}},
+                             {"tasks_note", "text"}}),
+            (std::vector<std::string>{"rouge_l", "win_rate"}));
+  // Older runs' counts have no headline: their pass@k keys.
+  EXPECT_EQ(
+      HeadlineMetrics({{"pass@1", 0.5}, {"pass@1_note", "x"}, {"pass@10", nullptr}, {"tasks", 3}}),
+      (std::vector<std::string>{"pass@1", "pass@10"}));
+  EXPECT_TRUE(HeadlineMetrics(Json("x")).empty());
+  Json stage = {
+      {"counts", {{"rouge_l", 0.25}, {"win_rate", 0.5}, {"headline", {"rouge_l", "win_rate"}}}},
+      {"times", {{"wall_s", 1.0}}}};
+  Json manifest = {{"rounds", {{"1", {{"eval_before", stage}}}}}};
+  std::string table = FormatRoundTable(manifest, 1);
+  EXPECT_NE(table.find("rouge_l before"), std::string::npos) << table;
+  EXPECT_NE(table.find("0.250"), std::string::npos) << table;
+  EXPECT_NE(table.find("win_rate after"), std::string::npos) << table;
+  EXPECT_EQ(table.find("pass@1"), std::string::npos) << table;
 }
 
 TEST(RoundConfig, UnknownKeysAndWrongTypesAreRefusedNamingThem) {

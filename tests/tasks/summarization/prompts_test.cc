@@ -82,5 +82,26 @@ TEST(PostProcessSummary, ThePapersCleanUp) {
   for (const Case& c : cases) EXPECT_EQ(PostProcessSummary(c.in), c.out) << c.in;
 }
 
+// Generation stops once the line PostProcessSummary keeps has ended, never before its first letter.
+TEST(SummaryComplete, TheFirstLineAfterTheFirstLetterHasEnded) {
+  EXPECT_FALSE(SummaryComplete(""));
+  EXPECT_FALSE(SummaryComplete(" He lost"));
+  EXPECT_FALSE(SummaryComplete("\n\n - "));  // nothing kept yet
+  EXPECT_FALSE(SummaryComplete("\n He lost his job."));
+  EXPECT_TRUE(SummaryComplete(" He lost his job.\n"));
+  EXPECT_TRUE(SummaryComplete("\nHe lost\nhis job"));
+}
+
+TEST(SummarizationPrompts, FeedbackPromptEndsWhereTheRefinementPromptQuotesFeedback) {
+  std::string prompt = FeedbackPrompt("T", "P", "S");
+  EXPECT_EQ(prompt,
+            "Write feedback on the given summary of the given text: what it gets wrong, what "
+            "important information it leaves out, and what it should say instead.\n\nTitle: "
+            "T\n\nText: P\n\nSummary: S\n\nFeedback on summary:");
+  // The refinement prompt quotes the summary and feedback under the same labels.
+  EXPECT_NE(RefinementPrompt("T", "P", "S", "F").find("Summary: S\n\nFeedback on summary: F"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ilf::tasks::summarization
