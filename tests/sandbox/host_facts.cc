@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -89,6 +91,23 @@ ScratchFile::~ScratchFile() { unlink(path_.c_str()); }
 bool Exists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
+}
+
+bool KernelHasI386Entry() {
+  // mov eax, 20 (i386 getpid); int 0x80; ret
+  static const unsigned char kCode[] = {0xb8, 0x14, 0x00, 0x00, 0x00, 0xcd, 0x80, 0xc3};
+  pid_t child = fork();
+  if (child == 0) {
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    if (page == MAP_FAILED) _exit(2);
+    for (size_t i = 0; i < sizeof kCode; ++i) static_cast<unsigned char*>(page)[i] = kCode[i];
+    reinterpret_cast<int (*)()>(page)();
+    _exit(0);
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child) return true;  // assume the common case
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 }  // namespace ilf::sandbox::testing

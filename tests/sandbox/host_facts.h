@@ -52,4 +52,9 @@ class ScratchFile {
 // True if `path` exists (lstat).
 bool Exists(const std::string& path);
 
+// True if this kernel runs i386 system calls made with `int 0x80` from a 64-bit process (probed in
+// a forked child, outside any sandbox). Kernels built without IA32 emulation, or booted with it
+// off (ia32_emulation=0, the default of some 6.x configurations), deliver SIGSEGV instead.
+bool KernelHasI386Entry();
+
 }  // namespace ilf::sandbox::testing
