@@ -155,6 +155,8 @@ int RunGenerate(int argc, char** argv) {
     reported = finished;
   });
   progress.Finish();
+  if (!lm::IsRemoteModel(model_dir))
+    LogInfo("generate: {}", model->last_generation_stats().Summary());
 
   std::string model_name = std::filesystem::path(model_dir).filename().string();
   if (model_name.empty())

@@ -75,6 +75,9 @@ int RunRefine(int argc, char** argv) {
       },
       &skipped);
   progress.Finish();
+  // The N refinements of an item share its prefill: prefill tokens are the items' prompt tokens.
+  if (!lm::IsRemoteModel(model_flags.model_dir))
+    LogInfo("refine: {}", model->model().last_generation_stats().Summary());
   JsonlWriter writer(out_path, ArtifactHeader{"ilf.samples", 1, ""});
   for (const round::Output& r : refinements) writer.Write(r.ToJson());
   writer.Commit();

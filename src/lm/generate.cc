@@ -18,8 +18,8 @@ namespace {
 class BatchDecoder {
  public:
   BatchDecoder(CausalLmImpl& model, const GenerationConfig& config, const StopCallback& stop,
-               const StepCallback& on_step)
-      : model_(model), config_(config), stop_(stop), on_step_(on_step) {}
+               const StepCallback& on_step, GenerationStats& stats)
+      : model_(model), config_(config), stop_(stop), on_step_(on_step), stats_(stats) {}
 
   // Decodes `prompt_indices` of `prompts`, writing into `out` (indexed prompt * n + sample).
   void Run(const std::vector<std::vector<int64_t>>& prompts,
@@ -30,6 +30,7 @@ class BatchDecoder {
   const GenerationConfig& config_;
   const StopCallback& stop_;
   const StepCallback& on_step_;
+  GenerationStats& stats_;
 };
 
 void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
@@ -62,6 +63,11 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
   torch::Tensor positions = PositionsFromMask(prompt_valid);    // [b, P]
   torch::Tensor hidden = model_.Forward(ids, positions, CausalMask(prompt_valid, prompt_len, dtype),
                                         cache.get());  // [b, P, D]
+  // Counted from the tensors the pass was given, so the counts show what was computed.
+  stats_.prefill_passes += 1;
+  stats_.prefill_rows += ids.size(0);
+  stats_.prefill_tokens += prompt_valid.sum().item<int64_t>();
+  stats_.prefill_positions += ids.numel();
   torch::Tensor logits =
       model_.Logits(hidden.select(1, prompt_len - 1)).to(torch::kFloat);  // [b, V]
   torch::Tensor next_pos = positions.select(1, prompt_len - 1) + 1;       // [b]
@@ -142,7 +148,9 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
     const int64_t count = rows.size();
     torch::Tensor mask = key_mask.narrow(3, 0, cache->length() + 1);  // [R, 1, 1, L]
     hidden = model_.Forward(next.view({count, 1}), next_pos.view({count, 1}), mask,
-                            cache.get());                           // [R, 1, D]
+                            cache.get());  // [R, 1, D]
+    stats_.decode_steps += 1;
+    stats_.decode_tokens += count;
     logits = model_.Logits(hidden.select(1, 0)).to(torch::kFloat);  // [R, V]
     next_pos += 1;
   }
@@ -153,7 +161,8 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
 std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
                                         const std::vector<std::vector<int64_t>>& prompts,
                                         const GenerationConfig& config, const StopCallback& stop,
-                                        const StepCallback& on_step) {
+                                        const StepCallback& on_step, GenerationStats* stats) {
+  GenerationStats counted;
   ILF_CHECK(config.num_samples >= 1 && config.max_batch_rows >= 1, "bad generation config");
   ILF_CHECK(config.prompt_seeds.empty() || config.prompt_seeds.size() == prompts.size(),
             "prompt_seeds: one per prompt");
@@ -188,6 +197,7 @@ std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
       out[i].sample_index = i % config.num_samples;
       out[i].finish_reason = "length";
     }
+    if (stats) *stats = counted;
     return out;
   }
   std::vector<int64_t> order(prompts.size());
@@ -195,11 +205,12 @@ std::vector<GeneratedSequence> Generate(CausalLmImpl& model,
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return prompts[a].size() < prompts[b].size(); });
   const int64_t per_batch = std::max<int64_t>(1, config.max_batch_rows / config.num_samples);
-  BatchDecoder decoder(model, config, stop, on_step);
+  BatchDecoder decoder(model, config, stop, on_step, counted);
   for (size_t start = 0; start < order.size(); start += per_batch) {
     size_t end = std::min(order.size(), start + per_batch);
     decoder.Run(prompts, std::vector<int64_t>(order.begin() + start, order.begin() + end), out);
   }
+  if (stats) *stats = counted;
   return out;
 }
 

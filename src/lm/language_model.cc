@@ -92,8 +92,9 @@ class TorchLanguageModel : public LanguageModel {
         if (count) progress(finished += count);
       };
     }
+    last_stats_ = {};
     std::vector<GeneratedSequence> sequences =
-        lm::Generate(*model_, prompts, config, stop, on_step);
+        lm::Generate(*model_, prompts, config, stop, on_step, &last_stats_);
     std::vector<Sample> samples;
     samples.reserve(sequences.size());
     for (GeneratedSequence& seq : sequences) {
@@ -125,10 +126,12 @@ class TorchLanguageModel : public LanguageModel {
   }
 
   const ModelInfo& info() const override { return info_; }
+  GenerationStats last_generation_stats() const override { return last_stats_; }
 
  private:
   std::shared_ptr<CausalLmImpl> model_;
   ModelInfo info_;
+  GenerationStats last_stats_;
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "src/core/error.h"
+#include "src/lm/generation_stats.h"
 
 namespace ilf::lm {
 
@@ -31,11 +32,11 @@ struct RemoteOptions {
   int concurrency = 16;       // requests in flight at once
   int max_retries = 8;        // retries of a request after 429, 5xx, a dropped connection or a
                               // timeout, with exponential backoff and jitter
-  double backoff_initial_s = 0.5;   // first retry's backoff (seconds); doubles per retry
-  double backoff_max_s = 30;        // backoff cap (seconds); a 429's Retry-After is honoured up to it
-  double request_timeout_s = 600;   // per request: connect, send and wait for the answer (seconds)
-  std::string journal_path;         // append every answer here and answer repeated requests from it
-                                    // (an interrupted run resumes); empty: no journal
+  double backoff_initial_s = 0.5;  // first retry's backoff (seconds); doubles per retry
+  double backoff_max_s = 30;  // backoff cap (seconds); a 429's Retry-After is honoured up to it
+  double request_timeout_s = 600;  // per request: connect, send and wait for the answer (seconds)
+  std::string journal_path;        // append every answer here and answer repeated requests from it
+                                   // (an interrupted run resumes); empty: no journal
 };
 
 struct LoadOptions {
@@ -45,7 +46,6 @@ struct LoadOptions {
   int threads = 0;  // CPU threads for torch and OpenBLAS; 0 = the core count
   RemoteOptions remote;  // for an http(s):// model
 };
-
 
 struct GenerateOptions {
   int64_t n = 1;                       // samples per prompt (sharing one prefill)
@@ -118,14 +118,19 @@ class LanguageModel {
     throw Error(info().path + ": this engine does not expose hidden states");
   }
   virtual const ModelInfo& info() const = 0;
+  // What the last Generate call computed (src/lm/generation_stats.h). In process only: a remote
+  // engine's server does the work, and its counts stay zero.
+  virtual GenerationStats last_generation_stats() const { return {}; }
 };
 
-// Whether `model` names an OpenAI-compatible endpoint (http:// or https://) rather than a directory.
+// Whether `model` names an OpenAI-compatible endpoint (http:// or https://) rather than a
+// directory.
 bool IsRemoteModel(const std::string& model);
 
 // Loads a Hugging Face checkpoint directory (config.json + safetensors), or connects to the
-// OpenAI-compatible endpoint `http(s)://HOST:PORT/v1` with options.remote. Throws ilf::Error for a bad
-// checkpoint, option or unreachable endpoint, EnvironmentError when CUDA is asked for and absent.
+// OpenAI-compatible endpoint `http(s)://HOST:PORT/v1` with options.remote. Throws ilf::Error for a
+// bad checkpoint, option or unreachable endpoint, EnvironmentError when CUDA is asked for and
+// absent.
 std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir,
                                                  const LoadOptions& options = {});
 

@@ -76,6 +76,40 @@ TEST(GenerateTest, SamplesSharingOnePrefillEqualSeparateGreedyRuns) {
   }
 }
 
+// The engine's own counts: the n samples of a prompt continue from one prefill of it, whatever n
+// is and however the prompts are batched, and sample 0 is what the prompt gives with n = 1.
+TEST(GenerateTest, PrefillCountsDoNotGrowWithTheSamplesPerPrompt) {
+  ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
+  GoldenGreedy g = Load(dir);
+  GenerationConfig config;
+  config.max_new_tokens = 6;
+  config.sampling = {1.0, 0, 1.0};
+  config.seed = 3;
+  GenerationStats one, four, apart;
+  std::vector<GeneratedSequence> single = Generate(*g.model, g.prompts, config, {}, {}, &one);
+  config.num_samples = 4;
+  std::vector<GeneratedSequence> shared = Generate(*g.model, g.prompts, config, {}, {}, &four);
+  config.max_batch_rows = 4;  // one prompt and its 4 samples per batch
+  std::vector<GeneratedSequence> batched = Generate(*g.model, g.prompts, config, {}, {}, &apart);
+
+  const int64_t prompt_tokens = 5 + 9 + 13;
+  EXPECT_EQ(one.prefill_tokens, prompt_tokens) << one.Summary();
+  EXPECT_EQ(four.prefill_tokens, prompt_tokens) << four.Summary();
+  EXPECT_EQ(four.prefill_rows, 3) << four.Summary();
+  EXPECT_EQ(four.prefill_passes, 1) << four.Summary();
+  EXPECT_EQ(four.prefill_positions, 3 * 13) << "left-padded to the longest prompt";
+  EXPECT_EQ(four.decode_steps, 5) << "the first token comes from the prefill's logits";
+  EXPECT_EQ(four.decode_tokens, 12 * 5) << four.Summary();
+  EXPECT_EQ(apart.prefill_tokens, prompt_tokens) << apart.Summary();
+  EXPECT_EQ(apart.prefill_passes, 3) << apart.Summary();
+  EXPECT_EQ(apart.prefill_positions, prompt_tokens) << "a prompt alone needs no padding";
+  ASSERT_EQ(shared.size(), 12u);
+  for (size_t p = 0; p < single.size(); ++p) {
+    EXPECT_EQ(shared[4 * p].tokens, single[p].tokens) << "prompt " << p;
+    for (int s = 0; s < 4; ++s) EXPECT_EQ(batched[4 * p + s].tokens, shared[4 * p + s].tokens);
+  }
+}
+
 TEST(GenerateTest, SeededSamplingIsReproducibleAndIndependentOfBatching) {
   ILF_DATA_OR_SKIP(dir, "golden/llama-tiny");
   GoldenGreedy g = Load(dir);
