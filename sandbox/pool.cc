@@ -95,8 +95,8 @@ class Helper {
         if (interrupted != nullptr) *interrupted = true;
         return std::nullopt;
       }
-      int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
-                         .count();
+      int64_t left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return std::nullopt;
       pollfd fds[2] = {{from_, POLLIN, 0}, {InterruptFd(), POLLIN, 0}};
       int ready = poll(fds, 2, static_cast<int>(std::min<int64_t>(left, INT_MAX)));
@@ -191,6 +191,7 @@ struct Sandbox::Impl {
     auto helper = spawner.Call([&] { return std::make_unique<Helper>(helper_path, options); });
     std::optional<std::string> hello = helper->Read(60000);
     if (!hello) {
+      ThrowIfInterrupted();  // Read gave up waiting because of Ctrl-C or SIGTERM: not a fault
       throw EnvironmentError("the sandbox helper '" + helper_path +
                              "' exited before saying hello (see its messages above)");
     }
@@ -200,7 +201,8 @@ struct Sandbox::Impl {
     }
     if (json.contains("error")) {
       const nlohmann::json& error = json["error"];
-      throw EnvironmentError("sandbox: " + (error.is_string() ? error.get<std::string>() : error.dump()));
+      throw EnvironmentError("sandbox: " +
+                             (error.is_string() ? error.get<std::string>() : error.dump()));
     }
     const nlohmann::json& cpu = json["startup_cpu_ms"];
     startup_cpu_us += static_cast<int64_t>((cpu.is_number() ? cpu.get<double>() : 0.0) * 1000);
@@ -211,7 +213,8 @@ struct Sandbox::Impl {
         report->missing = iso.value("missing", std::vector<std::string>{});
         report->weaker = iso.value("weaker", false);
       } catch (const nlohmann::json::exception& e) {
-        throw EnvironmentError(std::string("the sandbox helper sent a malformed hello: ") + e.what());
+        throw EnvironmentError(std::string("the sandbox helper sent a malformed hello: ") +
+                               e.what());
       }
     }
     return helper;

@@ -139,5 +139,19 @@ TEST_F(InterruptTest, SigtermStopsEvalAt130) {
   ExpectStoppedCleanly(InterruptEval(Args(), 1500, SIGTERM));
 }
 
+// Early, while the sandbox helpers are still starting: the helpers die of the same Ctrl-C, and
+// ilf reports the interruption (130), not a helper that "exited before saying hello".
+TEST_F(InterruptTest, CtrlCWhileHelpersStartStopsEvalAt130) {
+  Outcome outcome = InterruptEval(Args(), 150, SIGINT);
+  ExpectStoppedCleanly(outcome);
+  EXPECT_EQ(outcome.output.find("before saying hello"), std::string::npos) << outcome.output;
+}
+
+TEST_F(InterruptTest, SigtermWhileHelpersStartStopsEvalAt130) {
+  Outcome outcome = InterruptEval(Args(), 150, SIGTERM);
+  ExpectStoppedCleanly(outcome);
+  EXPECT_EQ(outcome.output.find("before saying hello"), std::string::npos) << outcome.output;
+}
+
 }  // namespace
 }  // namespace ilf::testing
