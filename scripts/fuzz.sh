@@ -6,8 +6,10 @@
 # each target's committed regression inputs (tests/fuzz/regressions/TARGET) and seed corpus, then
 # fuzzes one target at a time, single job, from a working copy of its seeds
 # (build-fuzz/corpus/TARGET; new coverage accumulates there between runs). A crash, leak, sanitizer
-# report, timeout (10 s per input) or memory blow-up (2 GiB) is saved to build-fuzz/findings/TARGET/
-# and makes the exit status 1. Exit 0: nothing found.
+# report, timeout (ILF_FUZZ_TIMEOUT seconds per input, 10 by default; raise it on a busy machine,
+# where a starved process can spend longer than that on an input it runs in milliseconds alone) or
+# memory blow-up (2 GiB) is saved to build-fuzz/findings/TARGET/ and makes the exit status 1.
+# Exit 0: nothing found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,6 +22,7 @@ if [ "${1:-}" = --list ]; then
 fi
 which=${1:-all}
 seconds=${2:-10}
+timeout=${ILF_FUZZ_TIMEOUT:-10}
 if [ "$which" != all ]; then
   if ! printf '%s\n' "${targets[@]}" | grep -qx "$which"; then
     echo "fuzz: unknown target '$which' (known: ${targets[*]})" >&2
@@ -52,7 +55,7 @@ for t in "${targets[@]}"; do
   for dir in "tests/fuzz/regressions/$t" "$seeds"; do
     [ -d "$dir" ] && replay+=("$dir"/*)
   done
-  if ((${#replay[@]})) && ! "$bin" -rss_limit_mb=2048 -timeout=10 "${replay[@]}" >"$findings/replay.log" 2>&1; then
+  if ((${#replay[@]})) && ! "$bin" -rss_limit_mb=2048 -timeout="$timeout" "${replay[@]}" >"$findings/replay.log" 2>&1; then
     echo "fuzz: $t: a committed input fails; see $findings/replay.log" >&2
     tail -30 "$findings/replay.log" >&2
     status=1
@@ -60,7 +63,7 @@ for t in "${targets[@]}"; do
   fi
   cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
   log=$findings/fuzz.log
-  if "$bin" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if "$bin" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" \
        >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
