@@ -55,9 +55,7 @@ std::string Join(const std::vector<std::string>& lines) {
 
 void FinishTask(Task& task) {
   task.number = TaskNumber(task.task_id);
-  if (task.entry_point.empty() && !task.tests.empty()) {
-    task.entry_point = code::FindEntryPoint(task.reference, task.tests.front()).value_or("");
-  }
+  if (task.EntryPoint().empty()) task.DeriveEntryPoint();
 }
 
 Suite LoadMbpp() {
@@ -109,7 +107,7 @@ Task HumanEvalTask(const JsonlRecord& record) {
   task.task_id = IdOf(record);
   task.prompt = record.String("prompt");
   task.text = task.prompt;
-  task.entry_point = record.String("entry_point");
+  task.SetEntryPoint(record.String("entry_point"));
   task.reference = task.prompt + record.String("canonical_solution");
   return task;
 }
@@ -128,7 +126,7 @@ Suite LoadHumanEval() {
   for (const JsonlRecord& record : ReadJsonl(suite.source)) {
     Task task = HumanEvalTask(record);
     task.setup = record.String("test");
-    task.tests = {"check(" + task.entry_point + ")"};
+    task.tests = {"check(" + task.EntryPoint() + ")"};
     task.base_test_count = 1;
     FinishTask(task);
     suite.tasks.push_back(std::move(task));
@@ -152,7 +150,7 @@ Suite LoadHumanEvalPlus() {
   for (size_t i = 0; i < plus.size(); ++i) {
     Task task = HumanEvalTask(plus[i]);
     if (IdOf(base[i]) != task.task_id) throw Error(plus[i].Where() + ": task order differs from HumanEvalPlus.jsonl.gz");
-    std::string call = "\ncheck(" + task.entry_point + ")\n";
+    std::string call = "\ncheck(" + task.EntryPoint() + ")\n";
     std::string plus_test = plus[i].String("test");
     if (task.task_id == "HumanEval/32") {
       // Upstream bug in HumanEvalPlus-OriginFmt v0.1.10: `_poly(*candidate(*inp), inp)` unpacks the

@@ -93,7 +93,7 @@ std::string ProgramOf(const Suite& suite, const Task& task, const std::string& t
     case ProgramMode::kPromptPlusCompletion:
       return BuildPrompt(suite, task) + text;
     case ProgramMode::kAuto:
-      if (task.entry_point.empty() || code::FindTopLevelNames(text).Defines(task.entry_point)) return text;
+      if (task.EntryPoint().empty() || code::FindTopLevelNames(text).Defines(task.EntryPoint())) return text;
       return BuildPrompt(suite, task, suite.prompt_style == PromptStyle::kMbpp3Shot ? PromptStyle::kChen
                                                                                     : suite.prompt_style) +
              text;
@@ -107,7 +107,7 @@ sandbox::ExecRequest RequestFor(const Suite& suite, const Task& task, std::strin
   request.program = std::move(program);
   request.setup = task.setup;
   request.tests = task.tests;
-  request.entry_point = task.entry_point;
+  request.entry_point = task.EntryPoint();
   request.limits = suite.limits;
   if (options.time_limit_ms) {
     request.limits.wall_time_ms = *options.time_limit_ms;
@@ -137,7 +137,7 @@ std::vector<SampleResult> EvaluateSamples(sandbox::Sandbox& sandbox, const Suite
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& sample = samples[i];
     results[i].sample = &sample;
-    std::string text = options.extract_code ? code::ExtractCode(sample.text, {sample.task->entry_point, false})
+    std::string text = options.extract_code ? code::ExtractCode(sample.text, {sample.task->EntryPoint(), false})
                                             : sample.text;
     std::string program = ProgramOf(selection.suite, *sample.task, text, options.program_mode);
     results[i].program = program;

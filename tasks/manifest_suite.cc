@@ -150,11 +150,14 @@ Task ParseTask(const JsonlRecord& record) {
   if (record.Has("reference")) task.reference = record.String("reference");
   if (record.Has("prompt")) task.prompt = record.String("prompt");
   if (record.Has("split")) task.split = record.String("split");
-  task.entry_point = record.Has("entry_point") ? record.String("entry_point")
-                                               : code::FindEntryPoint(task.reference, task.tests.front()).value_or("");
+  if (record.Has("entry_point")) {
+    task.SetEntryPoint(record.String("entry_point"));
+  } else {
+    task.DeriveEntryPoint();
+  }
   if (record.Has("entry_point") && !task.reference.empty() &&
-      !code::FindTopLevelNames(task.reference).Defines(task.entry_point)) {
-    throw Error(record.Where() + ": entry_point '" + task.entry_point +
+      !code::FindTopLevelNames(task.reference).Defines(task.EntryPoint())) {
+    throw Error(record.Where() + ": entry_point '" + task.EntryPoint() +
                 "' is not defined at the top level of the task's reference");
   }
   for (size_t i = 0; i < task.tests.size(); ++i) {

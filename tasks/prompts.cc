@@ -48,7 +48,7 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
 std::string ChenPrompt(const Task& task) {
   std::string example = task.tests.empty() ? "" : ReplaceAll(ReplaceAll(task.tests.front(), "assert ", ""), "==", "=");
   std::string prompt = "\"\"\"\n" + task.text + "\n\n>>> Example: " + example + "\n\"\"\"\n\n";
-  std::string signature = task.entry_point.empty() ? "" : SignaturePrefix(task.reference, task.entry_point);
+  std::string signature = task.EntryPoint().empty() ? "" : SignaturePrefix(task.reference, task.EntryPoint());
   if (!signature.empty()) prompt += signature + "\n";
   return prompt;
 }

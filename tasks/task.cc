@@ -2,10 +2,32 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 
+#include "src/code/names.h"
 #include "src/core/error.h"
 
 namespace ilf::tasks {
+
+const std::string& Task::EntryPoint() const {
+  static std::mutex mutex;  // derivations are rare and short; one lock for all tasks suffices
+  std::lock_guard<std::mutex> lock(mutex);
+  if (derive_entry_point_) {
+    if (!tests.empty()) entry_point_ = code::FindEntryPoint(reference, tests.front()).value_or("");
+    derive_entry_point_ = false;
+  }
+  return entry_point_;  // never changes once derived, so the reference outlives the lock
+}
+
+void Task::SetEntryPoint(std::string name) {
+  entry_point_ = std::move(name);
+  derive_entry_point_ = false;
+}
+
+void Task::DeriveEntryPoint() {
+  entry_point_.clear();
+  derive_entry_point_ = true;
+}
 
 bool Split::Contains(const Task& task) const {
   if (!ids.empty()) return std::find(ids.begin(), ids.end(), task.task_id) != ids.end();
@@ -22,10 +44,14 @@ std::optional<PromptStyle> ParsePromptStyle(const std::string& name) {
 
 std::string PromptStyleName(PromptStyle style) {
   switch (style) {
-    case PromptStyle::kChen: return "chen";
-    case PromptStyle::kMbpp3Shot: return "mbpp-3shot";
-    case PromptStyle::kHumanEval: return "humaneval";
-    case PromptStyle::kText: return "text";
+    case PromptStyle::kChen:
+      return "chen";
+    case PromptStyle::kMbpp3Shot:
+      return "mbpp-3shot";
+    case PromptStyle::kHumanEval:
+      return "humaneval";
+    case PromptStyle::kText:
+      return "text";
   }
   return "?";
 }

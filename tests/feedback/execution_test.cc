@@ -164,7 +164,7 @@ tasks::Suite TinySuite() {
   suite.name = "tiny";
   tasks::Task task;
   task.task_id = "1";
-  task.entry_point = "f";
+  task.SetEntryPoint("f");
   task.tests = {"assert f(1) == 2", "assert f(2) == 4", "assert f(3) == 6"};
   suite.tasks.push_back(task);
   // The CPU limit ends the loop case; the wall limit is loose, so a loaded machine (the memory hog

@@ -15,7 +15,7 @@ Task StarTask() {
   task.text = "Write a function to find the n'th star number.";
   task.reference = "def find_star_num(n): \r\n\treturn (6 * n * (n - 1) + 1) ";
   task.tests = {"assert find_star_num(3) == 37", "assert find_star_num(4) == 73"};
-  task.entry_point = "find_star_num";
+  task.SetEntryPoint("find_star_num");
   return task;
 }
 

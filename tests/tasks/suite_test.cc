@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "src/core/error.h"
 #include "tests/support/corruption.h"
 #include "tests/support/test_data.h"
@@ -24,7 +26,7 @@ TEST(BuiltinSuites, MbppHasStandardAndIlfSplits) {
   EXPECT_EQ(suite.TasksOf("chen-train").size(), 664u);
   const Task* task = suite.Find("11");
   ASSERT_NE(task, nullptr);
-  EXPECT_EQ(task->entry_point, "remove_Occ");
+  EXPECT_EQ(task->EntryPoint(), "remove_Occ");
   EXPECT_EQ(task->tests.size(), 5u);  // 3 tests + 2 challenge tests
   EXPECT_EQ(suite.Find("Mbpp/11"), task);
   EXPECT_NE(ErrorOf([&] { suite.TasksOf("nope"); }).find("known: all, prompt, test"), std::string::npos);
@@ -33,8 +35,31 @@ TEST(BuiltinSuites, MbppHasStandardAndIlfSplits) {
 TEST(BuiltinSuites, EveryMbppTaskHasAnEntryPoint) {
   ILF_DATA_OR_SKIP(file, "mbpp/mbpp.jsonl");
   for (const Task& task : LoadBuiltinSuite("mbpp").tasks) {
-    EXPECT_FALSE(task.entry_point.empty()) << task.task_id;
+    EXPECT_FALSE(task.EntryPoint().empty()) << task.task_id;
   }
+}
+
+// Derived on first use, once, whichever thread asks first; a given entry point is used as is.
+TEST(TaskEntryPoint, DerivedOnFirstUseFromTheReferenceAndFirstTest) {
+  Task task;
+  task.reference = "import math\ndef helper(x):\n    return x\ndef area(r):\n    return helper(r)\n";
+  task.tests = {"assert area(2) == 2", "assert helper(1) == 1"};
+  task.DeriveEntryPoint();
+  std::vector<std::thread> threads;
+  std::vector<std::string> seen(8);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] { seen[i] = task.EntryPoint(); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& name : seen) EXPECT_EQ(name, "area");
+  Task copy = task;  // a copy keeps what was derived
+  EXPECT_EQ(copy.EntryPoint(), "area");
+  task.SetEntryPoint("helper");
+  EXPECT_EQ(task.EntryPoint(), "helper");
+  Task no_tests;
+  no_tests.reference = "def f():\n    pass\n";
+  no_tests.DeriveEntryPoint();
+  EXPECT_EQ(no_tests.EntryPoint(), "");
 }
 
 TEST(BuiltinSuites, SanitizedHumanEvalAndEvalPlusCounts) {
@@ -73,7 +98,7 @@ TEST(ManifestSuite, LoadsTasksSplitsAndLimits) {
   EXPECT_EQ(selection->suite.name, "toy");
   EXPECT_EQ(selection->suite.limits.wall_time_ms, 2500);
   ASSERT_EQ(selection->tasks.size(), 1u);
-  EXPECT_EQ(selection->tasks[0]->entry_point, "add");
+  EXPECT_EQ(selection->tasks[0]->EntryPoint(), "add");
   EXPECT_EQ(selection->suite.TasksOf("low").size(), 1u);
   EXPECT_EQ(selection->suite.TasksOf("low")[0]->task_id, "7");
   EXPECT_EQ(SelectSuite(manifest)->tasks.size(), 2u);
