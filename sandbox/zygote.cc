@@ -1,11 +1,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <marshal.h>
 
 #include "sandbox/zygote.h"
 
 #include <unistd.h>
 
-#include "sandbox/harness_py.h"  // kHarnessSource: sandbox/harness_codec.py + harness.py
+#include "sandbox/harness_py.h"   // kHarnessSource: sandbox/harness_codec.py + harness.py
+#include "sandbox/harness_pyc.h"  // kHarnessCode: the same, compiled at build time
 #include "src/core/error.h"
 
 namespace ilf::sandbox {
@@ -72,8 +74,17 @@ Zygote::Zygote(const std::string& python, const std::vector<std::string>& extra_
     throw EnvironmentError("python: cannot set up the harness module: " + PythonErrorText());
   }
   Py_DECREF(own_builtins);
-  PyObject* code =
-      Py_CompileString(kHarnessSource, "sandbox/harness_codec.py+harness.py", Py_file_input);
+  // The bytecode compiled at build time when this interpreter reads it (same magic number), else
+  // the source: compiling it here costs ~15 ms of every helper's start.
+  PyObject* code = nullptr;
+  if (PyImport_GetMagicNumber() == kHarnessMagic) {
+    code = PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(kHarnessCode),
+                                          sizeof kHarnessCode);
+    if (code == nullptr) PyErr_Clear();
+  }
+  if (code == nullptr) {
+    code = Py_CompileString(kHarnessSource, "sandbox/harness_codec.py+harness.py", Py_file_input);
+  }
   PyObject* ran = code && globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_XDECREF(code);
   if (ran == nullptr)
