@@ -33,7 +33,10 @@ def zygote_init(preload):
     global _MODULE_NAMES
     _MODULE_NAMES = _module_names()
     _share_random_seed()
-    _warm_up(64)
+    # 3.11 quickens a code object after 8 calls and specialises its instructions as they run:
+    # measured with dis.get_instructions(adaptive=True), 8 rounds leave the harness's code as
+    # specialised as 64 did (890 vs 882 instructions), at 5 ms of start-up instead of 37 ms.
+    _warm_up(12)
     gc.collect()
     gc.freeze()  # keep forked children from dirtying the zygote's pages during collection
 
