@@ -24,7 +24,10 @@ Json Summary(const std::string& dir) { return Json::parse(ReadFile(dir + "/summa
 void ExpectAllReferencesPass(const std::string& suite, size_t tasks,
                              const std::map<std::string, std::string>& exceptions = {}) {
   ScratchDir dir;
-  auto result = RunCommand(Ilf() + " eval --suite " + suite + " --reference --k 1 --out " + dir.path() + " 2>&1");
+  // The verdicts are under test, not the speed: MBPP 123's reference computes for ~3.5 s of CPU and
+  // took over 10 s of wall time (the default limit) on a machine at load 8, so the limit is generous.
+  auto result = RunCommand(Ilf() + " eval --suite " + suite +
+                           " --reference --k 1 --time-limit-ms 60000 --out " + dir.path() + " 2>&1");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   Json summary = Summary(dir.path());
   EXPECT_EQ(summary["samples"].get<size_t>(), tasks) << result.output;
