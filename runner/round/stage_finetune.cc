@@ -1,4 +1,5 @@
 // Stage 6: finetune π_θ on (task prompt -> selected refinement); resumable inside (checkpoints).
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -34,13 +35,14 @@ lm::FinetuneConfig FinetuneConfigOf(const FinetuneSettings& s, const std::string
   return f;
 }
 
-// Runs Finetune; under ILF_KILL_AT for `stage` it dies by SIGKILL after the first optimizer step
-// (its checkpoint, when save_every_steps is 1, is what the resume continues from).
+// Runs Finetune; under ILF_KILL_AT for `stage` it dies by SIGKILL right after its first
+// checkpoint (step save_every_steps), which is what the resume continues from; with
+// save_every_steps 0 (a checkpoint per epoch) after the first step, before any checkpoint.
 lm::FinetuneResult FinetuneWithKillPoint(StageContext& ctx, lm::FinetuneConfig config,
                                          const std::string& stage) {
   Timed timed(&ctx.times.model_s);
   if (!KillRequested(ctx, stage)) return lm::Finetune(config);
-  config.stop_after_steps = 1;
+  config.stop_after_steps = std::max<int64_t>(1, config.save_every_steps);
   try {
     lm::Finetune(config);
   } catch (const Interrupted&) {

@@ -28,20 +28,15 @@ const char* kTasks = R"(["536", "268", "335"])";
 class RoundCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    surge_ = testing::FindData("ilf-code/surge_annotations.jsonl");
-    if (surge_.empty() || testing::FindData("tokenizers/gpt2").empty() ||
-        testing::FindData("mbpp/mbpp.jsonl").empty())
-      return;
+    surge_ = testing::HumanFeedbackRoundData();
+    if (surge_.empty()) return;
     dir_ = new ScratchDir();
     model_ = testing::MakeTinyGpt2(*dir_, "model");
   }
   static void TearDownTestSuite() { delete dir_; }
 
   void SetUp() override {
-    if (dir_ == nullptr) {
-      GTEST_SKIP() << "reference data (mbpp, tokenizers/gpt2, ilf-code) not found under "
-                      "ILF_DATA_DIR; set ILF_DATA_DIR to run this test";
-    }
+    if (dir_ == nullptr) GTEST_SKIP() << testing::kNoHumanFeedbackRoundData;
   }
 
   // A round config: π_Refine first learns the human refinements of the tasks (stage 0).

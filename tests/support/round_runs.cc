@@ -11,6 +11,12 @@ namespace ilf::testing {
 
 namespace fs = std::filesystem;
 
+std::string HumanFeedbackRoundData() {
+  std::string surge = FindData("ilf-code/surge_annotations.jsonl");
+  if (FindData("tokenizers/gpt2").empty() || FindData("mbpp/mbpp.jsonl").empty()) return "";
+  return surge;
+}
+
 Json RunManifest(const std::string& run) { return Json::parse(ReadFile(run + "/manifest.json")); }
 
 std::string WithoutMeasurements(const std::string& path) {
@@ -29,9 +35,16 @@ std::string WithoutMeasurements(const std::string& path) {
 void ExpectKilledThenResumedRunEqualsClean(const std::string& config,
                                            const std::vector<std::string>& stages,
                                            const std::string& work, size_t min_compared) {
-  std::string clean = work + "/clean", killed = work + "/killed";
+  std::string clean = work + "/clean";
   auto r = RunCommand(IlfBinary() + " round --config " + config + " --run-dir " + clean + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectKilledThenResumedRunEquals(config, clean, stages, work + "/killed", min_compared);
+}
+
+void ExpectKilledThenResumedRunEquals(
+    const std::string& config, const std::string& clean, const std::vector<std::string>& stages,
+    const std::string& killed, size_t min_compared,
+    const std::function<void(const std::string& stage)>& after_kill) {
   bool first = true;
   for (const std::string& stage : stages) {
     auto k = RunCommand("ILF_KILL_AT=round-1/" + stage + " " + IlfBinary() + " round " +
@@ -41,6 +54,7 @@ void ExpectKilledThenResumedRunEqualsClean(const std::string& config,
     EXPECT_NE(k.output.find("status=137"), std::string::npos) << stage << ": " << k.output;
     Json round = RunManifest(killed)["rounds"].value("1", Json::object());
     EXPECT_FALSE(round.contains(stage)) << stage << " recorded as done though killed inside";
+    if (after_kill) after_kill(stage);
   }
   auto done = RunCommand(IlfBinary() + " round --resume --config " + config + " --run-dir " +
                          killed + " 2>&1");
