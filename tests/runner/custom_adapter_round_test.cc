@@ -19,12 +19,6 @@
 namespace ilf::round {
 namespace {
 
-testing::TinyGpt2Options Seed(int seed) {
-  testing::TinyGpt2Options options;
-  options.seed = seed;
-  return options;
-}
-
 using testing::ScratchDir;
 
 std::string Upper(std::string s) {
@@ -156,7 +150,7 @@ class UppercaseAdapter : public TaskAdapter {
 
 TEST(CustomAdapterRound, AThirdTaskKindRunsARoundThroughTheSameStages) {
   ScratchDir dir;
-  std::string model = testing::MakeTinyGpt2(dir, "model", Seed(1));
+  std::string model = testing::MakeTinyGpt2(dir, "model", testing::TinyGpt2Options::WithSeed(1));
   if (model.empty()) GTEST_SKIP() << "tokenizers/gpt2 not found under ILF_DATA_DIR";
 
   RoundOptions options;

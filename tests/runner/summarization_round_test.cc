@@ -17,12 +17,6 @@
 namespace ilf {
 namespace {
 
-testing::TinyGpt2Options Seed(int seed) {
-  testing::TinyGpt2Options options;
-  options.seed = seed;
-  return options;
-}
-
 using testing::RunCommand;
 using testing::ScratchDir;
 
@@ -37,7 +31,7 @@ class SummarizationRound : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new ScratchDir();
-    model_ = testing::MakeTinyGpt2(*dir_, "model", Seed(5));
+    model_ = testing::MakeTinyGpt2(*dir_, "model", testing::TinyGpt2Options::WithSeed(5));
   }
   static void TearDownTestSuite() { delete dir_; }
 

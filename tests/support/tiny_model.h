@@ -9,11 +9,17 @@
 namespace ilf::testing {
 
 struct TinyGpt2Options {
-  int n_embd = 32;          // hidden width
-  int n_layer = 2;          // transformer blocks
-  int n_head = 2;           // attention heads
-  int n_positions = 1024;   // context length, tokens
-  int seed = 3;             // init-model's seed
+  int n_embd = 32;         // hidden width
+  int n_layer = 2;         // transformer blocks
+  int n_head = 2;          // attention heads
+  int n_positions = 1024;  // context length, tokens
+  int seed = 3;            // init-model's seed
+
+  static TinyGpt2Options WithSeed(int seed) {
+    TinyGpt2Options options;
+    options.seed = seed;
+    return options;
+  }
 };
 
 // A GPT-2 with GPT-2's tokenizer (tokenizers/gpt2 of ILF_DATA_DIR) written to dir/name. Returns
