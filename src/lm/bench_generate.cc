@@ -46,8 +46,7 @@ std::vector<std::pair<torch::Tensor, bool>> StepMatrices(CausalLmImpl& model) {
         mats.emplace_back((*l)->weight, true);
       }
     }
-    mats.emplace_back(llama->lm_head ? llama->lm_head->weight : llama->model->embed_tokens->weight,
-                      true);
+    mats.emplace_back(llama->LmHeadWeight(), true);
   } else if (auto* gpt2 = dynamic_cast<Gpt2LmHeadModelImpl*>(&model)) {
     for (size_t i = 0; i < gpt2->transformer->h->size(); ++i) {
       auto* block = gpt2->transformer->h->ptr<Gpt2BlockImpl>(i).get();
@@ -56,7 +55,7 @@ std::vector<std::pair<torch::Tensor, bool>> StepMatrices(CausalLmImpl& model) {
         mats.emplace_back((*c)->weight, false);
       }
     }
-    mats.emplace_back(gpt2->lm_head ? gpt2->lm_head->weight : gpt2->transformer->wte->weight, true);
+    mats.emplace_back(gpt2->LmHeadWeight(), true);
   }
   return mats;
 }

@@ -37,8 +37,10 @@ class CausalLmImpl : public torch::nn::Module {
   // keys/values and advances it by T. Returns hidden states [B, T, hidden] after the final norm.
   virtual torch::Tensor Forward(const torch::Tensor& input_ids, const torch::Tensor& positions,
                                 const torch::Tensor& mask, KvCache* cache) = 0;
-  // hidden [..., hidden] -> logits [..., vocab] in the model dtype.
+  // hidden [..., hidden] -> logits [..., vocab] in the model dtype: linear(hidden, LmHeadWeight()).
   virtual torch::Tensor Logits(const torch::Tensor& hidden) = 0;
+  // The LM head's weight [vocab rows, hidden] (the input embedding when they are tied).
+  virtual torch::Tensor LmHeadWeight() = 0;
 
   const ModelConfig& config() const { return config_; }
   // The dtype and device the parameters live in.

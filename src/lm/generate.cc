@@ -10,6 +10,7 @@
 #include "src/core/error.h"
 #include "src/core/interrupt.h"
 #include "src/lm/layers.h"
+#include "src/lm/token_picker.h"
 
 namespace ilf::lm {
 namespace {
@@ -19,7 +20,12 @@ class BatchDecoder {
  public:
   BatchDecoder(CausalLmImpl& model, const GenerationConfig& config, const StopCallback& stop,
                const StepCallback& on_step, GenerationStats& stats)
-      : model_(model), config_(config), stop_(stop), on_step_(on_step), stats_(stats) {}
+      : model_(model),
+        config_(config),
+        stop_(stop),
+        on_step_(on_step),
+        stats_(stats),
+        picker_(model, config.sampling) {}
 
   // Decodes `prompt_indices` of `prompts`, writing into `out` (indexed prompt * n + sample).
   void Run(const std::vector<std::vector<int64_t>>& prompts,
@@ -31,6 +37,7 @@ class BatchDecoder {
   const StopCallback& stop_;
   const StepCallback& on_step_;
   GenerationStats& stats_;
+  TokenPicker picker_;  // logits and token choice; its buffers serve every batch
 };
 
 void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
@@ -68,9 +75,8 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
   stats_.prefill_rows += ids.size(0);
   stats_.prefill_tokens += prompt_valid.sum().item<int64_t>();
   stats_.prefill_positions += ids.numel();
-  torch::Tensor logits =
-      model_.Logits(hidden.select(1, prompt_len - 1)).to(torch::kFloat);  // [b, V]
-  torch::Tensor next_pos = positions.select(1, prompt_len - 1) + 1;       // [b]
+  torch::Tensor logits = picker_.Logits(hidden.select(1, prompt_len - 1));  // [b, V]
+  torch::Tensor next_pos = positions.select(1, prompt_len - 1) + 1;         // [b]
   // Additive key mask for decoding steps: [rows, 1, 1, C].
   torch::Tensor key_mask =
       torch::zeros({batch, 1, 1, capacity}, opts)
@@ -79,12 +85,14 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
   // The n samples continue from the same prefill.
   if (n > 1) {
     cache->RepeatRows(n);
-    logits = logits.repeat_interleave(n, 0);      // [b*n, V]
+    logits = picker_.RepeatRows(logits, n);       // [b*n, V]
     next_pos = next_pos.repeat_interleave(n, 0);  // [b*n]
     key_mask = key_mask.repeat_interleave(n, 0);  // [b*n, 1, 1, C]
   }
   std::vector<int64_t> rows;  // out[] index of each active row
   std::vector<uint64_t> streams;
+  std::vector<int64_t> next_host;    // each row's next token
+  std::vector<double> next_logprob;  // and its log-prob
   for (int64_t p : prompt_indices) {
     for (int64_t s = 0; s < n; ++s) {
       rows.push_back(p * n + s);
@@ -99,14 +107,7 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
 
   for (int64_t step = 0; step < config_.max_new_tokens && !rows.empty(); ++step) {
     ThrowIfInterrupted();
-    torch::Tensor next = NextTokens(logits, config_.sampling, /*seed=*/0, streams, step);  // [R]
-    torch::Tensor logprob =
-        logits.gather(1, next.unsqueeze(1)).squeeze(1) - logits.logsumexp(-1);  // [R]
-    std::vector<int64_t> next_host(next.numel());
-    torch::Tensor next_cpu = next.to(torch::kCPU).contiguous();
-    std::copy_n(next_cpu.data_ptr<int64_t>(), next_host.size(), next_host.begin());
-    torch::Tensor logprob_cpu = logprob.to(torch::kCPU).to(torch::kDouble).contiguous();
-    const double* lp = logprob_cpu.data_ptr<double>();
+    picker_.Pick(logits, streams, step, &next_host, &next_logprob);
 
     std::vector<int64_t> keep;
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -118,8 +119,8 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
         continue;
       }
       seq.tokens.push_back(token);
-      seq.logprob += lp[r];
-      seq.token_logprobs.push_back(lp[r]);
+      seq.logprob += next_logprob[r];
+      seq.token_logprobs.push_back(next_logprob[r]);
       if (stop_ && stop_(seq.prompt_index, seq.tokens)) {
         seq.finish_reason = "stop";
       } else if (step + 1 == config_.max_new_tokens) {
@@ -130,10 +131,12 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
     }
     if (on_step_) on_step_(static_cast<int64_t>(rows.size() - keep.size()));
     if (keep.empty()) break;
+    std::vector<int64_t> next_kept;
+    for (int64_t r : keep) next_kept.push_back(next_host[r]);
+    torch::Tensor next = torch::tensor(next_kept, long_cpu).to(opts.device());  // [R]
     if (keep.size() < rows.size()) {  // drop finished rows from every per-row tensor
       torch::Tensor index = torch::tensor(keep, long_cpu).to(opts.device());
       cache->SelectRows(index);
-      next = next.index_select(0, index);
       next_pos = next_pos.index_select(0, index);
       key_mask = key_mask.index_select(0, index);
       std::vector<int64_t> kept_rows;
@@ -151,7 +154,7 @@ void BatchDecoder::Run(const std::vector<std::vector<int64_t>>& prompts,
                             cache.get());  // [R, 1, D]
     stats_.decode_steps += 1;
     stats_.decode_tokens += count;
-    logits = model_.Logits(hidden.select(1, 0)).to(torch::kFloat);  // [R, V]
+    logits = picker_.Logits(hidden.select(1, 0));  // [R, V]
     next_pos += 1;
   }
 }

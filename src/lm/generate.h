@@ -4,9 +4,10 @@
 // max_batch_rows rows (prompt x sample). A batch is left-padded to its longest prompt; the padding
 // is masked out of attention and positions are cumsum(mask) - 1, so each row computes what it
 // would alone. ONE prefill runs per prompt; its cache, last logits and mask are then repeated for
-// the n samples. Each step picks one token per row (greedy or sampled with counter-based draws
-// keyed by (PromptSeed(seed, prompt index), sample index, step), so results do not depend on
-// batching), appends it, and stops a row on an end-of-text id, on the stop callback, or at
+// the n samples. Each step picks one token per row (src/lm/token_picker.h; greedy or sampled with
+// counter-based draws keyed by (PromptSeed(seed, prompt index), sample index, step), so a row's
+// draws do not depend on batching; its logits may, in their last bits: README, "Batch
+// invariance"), appends it, and stops a row on an end-of-text id, on the stop callback, or at
 // max_new_tokens. Finished rows are dropped from the batch so the remaining rows decode faster.
 #pragma once
 

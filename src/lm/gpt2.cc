@@ -98,7 +98,11 @@ torch::Tensor Gpt2LmHeadModelImpl::Forward(const torch::Tensor& input_ids,
 }
 
 torch::Tensor Gpt2LmHeadModelImpl::Logits(const torch::Tensor& hidden) {
-  return torch::linear(hidden, lm_head ? lm_head->weight : transformer->wte->weight);  // [..., V]
+  return torch::linear(hidden, LmHeadWeight());  // [..., V]
+}
+
+torch::Tensor Gpt2LmHeadModelImpl::LmHeadWeight() {
+  return lm_head ? lm_head->weight : transformer->wte->weight;  // [V, D]
 }
 
 }  // namespace ilf::lm

@@ -64,6 +64,7 @@ class Gpt2LmHeadModelImpl : public CausalLmImpl {
   torch::Tensor Forward(const torch::Tensor& input_ids, const torch::Tensor& positions,
                         const torch::Tensor& mask, KvCache* cache) override;
   torch::Tensor Logits(const torch::Tensor& hidden) override;
+  torch::Tensor LmHeadWeight() override;
 
   Gpt2Body transformer{nullptr};
   Linear lm_head{nullptr};  // null when tied (the default)

@@ -107,8 +107,11 @@ torch::Tensor LlamaForCausalLmImpl::Forward(const torch::Tensor& input_ids,
 }
 
 torch::Tensor LlamaForCausalLmImpl::Logits(const torch::Tensor& hidden) {
-  return torch::linear(hidden,
-                       lm_head ? lm_head->weight : model->embed_tokens->weight);  // [..., V]
+  return torch::linear(hidden, LmHeadWeight());  // [..., V]
+}
+
+torch::Tensor LlamaForCausalLmImpl::LmHeadWeight() {
+  return lm_head ? lm_head->weight : model->embed_tokens->weight;  // [V, D]
 }
 
 }  // namespace ilf::lm

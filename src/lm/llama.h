@@ -61,6 +61,7 @@ class LlamaForCausalLmImpl : public CausalLmImpl {
   torch::Tensor Forward(const torch::Tensor& input_ids, const torch::Tensor& positions,
                         const torch::Tensor& mask, KvCache* cache) override;
   torch::Tensor Logits(const torch::Tensor& hidden) override;
+  torch::Tensor LmHeadWeight() override;
 
   LlamaBody model{nullptr};
   Linear lm_head{nullptr};  // null when tie_word_embeddings

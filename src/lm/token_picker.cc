@@ -1,0 +1,141 @@
+#include "src/lm/token_picker.h"
+
+#include <cmath>
+
+#include "src/core/error.h"
+#include "src/lm/row_kernels.h"
+
+namespace ilf::lm {
+namespace {
+
+// How far the sampler's target must lie from a token's boundary, as a fraction of the total mass,
+// for its pick to be SampleWithDraws's. SampleWithDraws normalises float64 exponentials (1 ulp)
+// and sums them in order; this picker sums its own (relative error < 1e-13) by blocks. Each
+// prefix, and the target, is then within about 3 * vocab * 2^-53 of the exact value on either
+// side; 16 * vocab * 2^-53 + 1e-11 covers both with room (2.8e-10 for 151,936 tokens).
+double BoundaryMargin(int64_t vocab) { return 16.0 * vocab * 0x1p-53 + 1e-11; }
+
+}  // namespace
+
+TokenPicker::TokenPicker(CausalLmImpl& model, const SamplingParams& params)
+    : model_(model), params_(params) {
+  torch::TensorOptions options = model.options();
+  cpu_float_ = options.device().is_cpu() && options.dtype() == torch::kFloat;
+}
+
+torch::Tensor TokenPicker::Logits(const torch::Tensor& hidden) {
+  if (!cpu_float_) return model_.Logits(hidden).to(torch::kFloat);  // [R, V]
+  torch::Tensor weight = model_.LmHeadWeight();                     // [V, D]
+  const int64_t rows = hidden.size(0), vocab = weight.size(0);
+  if (!buffer_.defined() || buffer_.size(0) < rows || buffer_.size(1) != vocab)
+    buffer_ = torch::empty({rows, vocab}, weight.options());
+  torch::Tensor out = buffer_.narrow(0, 0, rows);  // [R, V]
+  // The product torch::linear computes (Logits()), into the buffer.
+  torch::mm_out(out, hidden, weight.t());
+  return out;
+}
+
+torch::Tensor TokenPicker::RepeatRows(const torch::Tensor& logits, int64_t n) {
+  if (n == 1) return logits;
+  if (!InPlace(logits)) return logits.repeat_interleave(n, 0);  // [R * n, V]
+  const int64_t rows = logits.size(0), vocab = logits.size(1);
+  if (buffer_.size(0) < rows * n) {
+    torch::Tensor grown = torch::empty({rows * n, vocab}, buffer_.options());
+    grown.narrow(0, 0, rows).copy_(logits);
+    buffer_ = grown;
+  }
+  // From the last row down, so no row is overwritten before it is copied.
+  for (int64_t r = rows - 1; r >= 0; --r) {
+    for (int64_t s = n - 1; s >= 0; --s) {
+      if (r * n + s != r) buffer_[r * n + s].copy_(buffer_[r]);
+    }
+  }
+  return buffer_.narrow(0, 0, rows * n);
+}
+
+bool TokenPicker::InPlace(const torch::Tensor& logits) const {
+  return cpu_float_ && buffer_.defined() && logits.data_ptr() == buffer_.data_ptr();
+}
+
+int64_t TokenPicker::PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step) {
+  ++exact_rows_;
+  return NextTokens(row, params_, /*seed=*/0, {stream}, step).item<int64_t>();
+}
+
+int64_t TokenPicker::SampleRow(const float* x, float max, uint64_t stream, uint64_t step,
+                               double* sum) {
+  const int64_t vocab = buffer_.size(1);
+  const int64_t blocks = (vocab + kBlock - 1) / kBlock;
+  // ProcessLogits divides float32 logits by the temperature as float32; rounding is monotonic,
+  // so the scaled row's maximum is the scaled maximum.
+  const float divisor = static_cast<float>(params_.temperature);
+  const float shift = divisor == 1.0f ? max : max / divisor;
+  block_sums_.resize(blocks);
+  ScaledExp(x, 0, vocab, divisor, shift, kBlock, block_sums_.data(), nullptr);
+  double total = 0;
+  for (double s : block_sums_) total += s;
+  *sum = total;
+  const double target = UniformDraw(0, stream, step) * total;
+  const double margin = BoundaryMargin(vocab) * total;
+  double prefix = 0;
+  int64_t block = 0;
+  while (block < blocks && prefix + block_sums_[block] <= target) prefix += block_sums_[block++];
+  if (block == blocks) return -1;
+  const int64_t begin = block * kBlock, end = std::min(vocab, begin + kBlock);
+  block_values_.resize(kBlock);
+  ScaledExp(x, begin, end, divisor, shift, kBlock, nullptr, block_values_.data());
+  for (int64_t j = begin; j < end; ++j) {
+    double next = prefix + block_values_[j - begin];
+    if (next > target) {
+      bool clear = target - prefix > margin && next - target > margin;
+      return clear ? j : -1;
+    }
+    prefix = next;
+  }
+  return -1;  // rounding put the target past this block's own sum
+}
+
+void TokenPicker::Pick(const torch::Tensor& logits, const std::vector<uint64_t>& streams,
+                       uint64_t step, std::vector<int64_t>* tokens, std::vector<double>* logprobs) {
+  const int64_t rows = logits.size(0);
+  ILF_CHECK(static_cast<int64_t>(streams.size()) == rows, "one stream per row");
+  tokens->resize(rows);
+  logprobs->resize(rows);
+  if (!InPlace(logits)) {
+    torch::Tensor next = NextTokens(logits, params_, /*seed=*/0, streams, step);  // [R]
+    torch::Tensor logprob =
+        logits.gather(1, next.unsqueeze(1)).squeeze(1) - logits.logsumexp(-1);  // [R]
+    torch::Tensor next_cpu = next.to(torch::kCPU).contiguous();
+    torch::Tensor logprob_cpu = logprob.to(torch::kCPU).to(torch::kDouble).contiguous();
+    std::copy_n(next_cpu.data_ptr<int64_t>(), rows, tokens->begin());
+    std::copy_n(logprob_cpu.data_ptr<double>(), rows, logprobs->begin());
+    return;
+  }
+  const int64_t vocab = logits.size(1);
+  const bool sampled = params_.temperature > 0;
+  const bool filtered = (params_.top_k > 0 && params_.top_k < vocab) || params_.top_p < 1.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = logits.data_ptr<float>() + r * vocab;
+    RowMax max = MaxOfRow(x, vocab);
+    if (!max.finite) {                             // NaN and infinity follow the tensor ops exactly
+      torch::Tensor row = logits.narrow(0, r, 1);  // [1, V]
+      int64_t token = sampled ? PickExactly(row, streams[r], step) : row.argmax(-1).item<int64_t>();
+      (*tokens)[r] = token;
+      (*logprobs)[r] = (row[0][token] - row.logsumexp(-1)[0]).item<double>();
+      continue;
+    }
+    int64_t token = max.index;
+    double sum = -1;  // sum of exp(x - max) once known
+    if (sampled) {
+      double scaled_sum = 0;
+      token = filtered ? -1 : SampleRow(x, max.value, streams[r], step, &scaled_sum);
+      if (token < 0) token = PickExactly(logits.narrow(0, r, 1), streams[r], step);
+      if (!filtered && static_cast<float>(params_.temperature) == 1.0f) sum = scaled_sum;
+    }
+    if (sum < 0) sum = SumExpShifted(x, vocab, max.value);
+    (*tokens)[r] = token;
+    (*logprobs)[r] = static_cast<double>(x[token]) - max.value - std::log(sum);
+  }
+}
+
+}  // namespace ilf::lm
