@@ -1,10 +1,103 @@
 #include "runner/cli.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
 #include "src/core/error.h"
 
 namespace ilf {
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The first long flag of argv ("--suit" of "--suit=x") that `app` does not define; values that
+// follow "--" are not flags.
+std::optional<std::string> UnknownLongFlag(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) continue;
+    std::string name = arg.substr(0, arg.find('='));
+    if (app.get_option_no_throw(name) == nullptr) return name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+CLI::Validator IntBetween(int64_t min, int64_t max) {
+  std::string expected =
+      max == INT64_MAX ? "an integer >= " + std::to_string(min)
+                       : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, expected](std::string& input) -> std::string {
+        int64_t value = 0;
+        if (!CLI::detail::lexical_cast(input, value) || value < min || value > max) {
+          return "expected " + expected + ", got " + input;
+        }
+        return "";
+      },
+      "");  // no description: --help keeps showing "INT=default"
+}
+
+CLI::Validator IntAtLeast(int64_t min) { return IntBetween(min, INT64_MAX); }
+
+CLI::Validator RealBetween(double min, double max, bool open_min, bool open_max) {
+  std::string expected = fmt::format("a number {} {}", open_min ? ">" : ">=", min);
+  if (max < kNoMax) expected += fmt::format(" and {} {}", open_max ? "<" : "<=", max);
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        double value = 0;
+        bool ok = CLI::detail::lexical_cast(input, value) && std::isfinite(value) &&
+                  (open_min ? value > min : value >= min) &&
+                  (open_max ? value < max : value <= max);
+        return ok ? "" : "expected " + expected + ", got " + input;
+      },
+      "");
+}
+
+std::optional<std::string> ClosestName(const std::string& word,
+                                       const std::vector<std::string>& names) {
+  std::optional<std::string> best;
+  size_t best_distance = 0;
+  for (const std::string& name : names) {
+    size_t distance = EditDistance(word, name);
+    bool prefix = !word.empty() && (name.rfind(word, 0) == 0 || word.rfind(name, 0) == 0);
+    if (distance * 3 > std::max(word.size(), name.size()) && !prefix) continue;
+    if (!best || distance < best_distance) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
 
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  const std::string help = " (" + app.get_name() + " --help lists the options)";
+  if (std::optional<std::string> unknown = UnknownLongFlag(app, argc, argv)) {
+    std::vector<std::string> flags;
+    for (const CLI::Option* option : app.get_options()) {
+      for (const std::string& name : option->get_lnames()) flags.push_back("--" + name);
+    }
+    std::optional<std::string> closest = ClosestName(*unknown, flags);
+    throw Error("unknown option '" + *unknown + "'" +
+                (closest ? " (did you mean '" + *closest + "'?)" : help));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -14,8 +107,7 @@ std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
     app.exit(e);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    throw Error(e.what() + help);
   }
   return std::nullopt;
 }

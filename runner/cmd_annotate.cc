@@ -234,7 +234,8 @@ int RunAnnotate(int argc, char** argv) {
   app.add_option("--results", results, "results.jsonl of `ilf eval`")->required();
   app.add_option("--out", out, "feedback JSONL (ilf.feedback) to append answers to")->required();
   app.add_option("--per-task", per_task, "incorrect programs per task at most")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--seed", seed, "seeds the choice of programs")->capture_default_str();
   app.add_option("--annotator", annotator,
                  "your name or id, saved in each record (default: $USER)");

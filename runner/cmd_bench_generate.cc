@@ -23,16 +23,21 @@ int RunBenchGenerate(int argc, char** argv) {
   std::string baseline = "auto";
   app.add_option("--config", options.config_path, "config.json (or a directory holding one)")
       ->required();
-  app.add_option("--batch", options.batch, "rows decoded together")->capture_default_str();
+  app.add_option("--batch", options.batch, "rows decoded together")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--new-tokens", options.new_tokens, "tokens generated per row (>= 2)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(2));
   app.add_option("--prompt-tokens", options.prompt_tokens, "random prompt length in tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--device", options.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   app.add_option("--dtype", options.dtype, "auto, float32, bfloat16, float16")
       ->capture_default_str();
   app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--seed", options.seed, "weights and prompts")->capture_default_str();
   app.add_option("--baseline", baseline,
                  "after ilf, time scripts/bench/torch_baseline.py (transformers generate() if "

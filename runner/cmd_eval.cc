@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
 #include "tasks/evaluation.h"
+#include "tasks/limits.h"
 
 namespace ilf {
 namespace {
@@ -46,40 +48,70 @@ std::string DefaultOutDir(const std::string& samples, const std::string& suite_s
   std::filesystem::path path(samples);
   std::string stem = path.filename().string();
   for (const char* ext : {".gz", ".jsonl", ".json"}) {
-    if (stem.size() > std::strlen(ext) && stem.compare(stem.size() - std::strlen(ext), std::string::npos, ext) == 0) {
+    if (stem.size() > std::strlen(ext) &&
+        stem.compare(stem.size() - std::strlen(ext), std::string::npos, ext) == 0) {
       stem.resize(stem.size() - std::strlen(ext));
     }
   }
   return (path.parent_path() / (stem + ".eval")).string();
 }
 
+// An earlier evaluation's files in `out_dir` are replaced only when asked (--force): a second run
+// with another --samples and the default or a repeated --out would otherwise overwrite them.
+void RefuseEarlierResults(const std::string& out_dir, bool force) {
+  if (force) return;
+  for (const char* name : {"results.jsonl", "summary.json"}) {
+    std::string path = out_dir + "/" + name;
+    if (std::filesystem::exists(path)) {
+      throw Error("--out " + out_dir + " already holds the results of an evaluation (" + path +
+                  "); pass --force to replace them, or choose another --out");
+    }
+  }
+}
+
 }  // namespace
 
 int RunEval(int argc, char** argv) {
-  CLI::App app{"Run samples against a suite's tests in the sandbox and report pass@k (unbiased estimator). "
-               "Writes DIR/results.jsonl (one record per sample) and DIR/summary.json.",
-               "ilf eval"};
+  CLI::App app{
+      "Run samples against a suite's tests in the sandbox and report pass@k (unbiased estimator). "
+      "Writes DIR/results.jsonl (one record per sample) and DIR/summary.json.",
+      "ilf eval"};
   std::string suite_spec, samples_path, out_dir, ks_text = "1,10,100", field, mode = "auto";
   bool reference = false, json = false, per_task = false, allow_weaker = false, no_extract = false;
   int workers = 0;
-  int64_t time_limit_ms = 0, memory_limit_mib = 0;
-  app.add_option("--suite", suite_spec, "NAME[:SPLIT] or MANIFEST.json[:SPLIT] (see `ilf suites`)")->required();
-  app.add_option("--samples", samples_path, "samples JSONL (human-eval/EvalPlus format: task_id + completion "
-                                            "or solution; sample_id optional)");
-  app.add_flag("--reference", reference, "evaluate the suite's reference programs instead of a samples file");
+  std::optional<int64_t> time_limit_ms, memory_limit_mib;
+  app.add_option("--suite", suite_spec, "NAME[:SPLIT] or MANIFEST.json[:SPLIT] (see `ilf suites`)")
+      ->required();
+  app.add_option("--samples", samples_path,
+                 "samples JSONL (human-eval/EvalPlus format: task_id + completion "
+                 "or solution; sample_id optional)");
+  app.add_flag("--reference", reference,
+               "evaluate the suite's reference programs instead of a samples file");
   app.add_option("--k", ks_text, "comma-separated k values for pass@k")->capture_default_str();
-  app.add_option("--out", out_dir, "output directory (default: SAMPLES.eval/ beside the samples file)");
-  app.add_option("--field", field, "field holding the program text (default: solution if present, else completion)");
-  app.add_option("--program", mode, "how to form the program: auto (the text if it defines the entry point, else "
-                                    "prompt + text), completion, prompt+completion")
+  app.add_option("--out", out_dir,
+                 "output directory (default: SAMPLES.eval/ beside the samples file)");
+  app.add_option("--field", field,
+                 "field holding the program text (default: solution if present, else completion)");
+  app.add_option("--program", mode,
+                 "how to form the program: auto (the text if it defines the entry point, else "
+                 "prompt + text), completion, prompt+completion")
       ->check(CLI::IsMember({"auto", "completion", "prompt+completion"}))
       ->capture_default_str();
-  app.add_flag("--no-extract", no_extract, "run the text as written (default: unwrap Markdown fences and "
-                                          "[BEGIN]/[DONE] markers around the program)");
-  app.add_option("--time-limit-ms", time_limit_ms, "wall and CPU limit per sample in milliseconds "
-                                                   "(default: the suite's, 10000 for MBPP/HumanEval)");
-  app.add_option("--memory-limit-mib", memory_limit_mib, "address-space limit per sample in MiB (default 1024)");
-  app.add_option("--workers", workers, "parallel sandbox helpers (default: one per core)");
+  app.add_flag("--no-extract", no_extract,
+               "run the text as written (default: unwrap Markdown fences and "
+               "[BEGIN]/[DONE] markers around the program)");
+  app.add_option("--time-limit-ms", time_limit_ms,
+                 "wall and CPU limit per sample in milliseconds "
+                 "(default: the suite's, 10000 for MBPP/HumanEval)")
+      ->check(IntBetween(1, tasks::kMaxTimeLimitMs));
+  app.add_option(
+         "--memory-limit-mib", memory_limit_mib,
+         "address-space limit per sample in MiB (default: the suite's, 1024 for MBPP/HumanEval)")
+      ->check(IntBetween(64, tasks::kMaxMemoryLimitMib));
+  app.add_option("--workers", workers, "parallel sandbox helpers (default: one per core)")
+      ->check(IntAtLeast(1));
+  bool force = false;
+  app.add_flag("--force", force, "replace the results of an earlier evaluation in --out");
   app.add_flag("--allow-weaker-sandbox", allow_weaker,
                "run even if an essential isolation layer is missing (recorded in summary.json)");
   app.add_flag("--per-task", per_task, "also print each task's verdicts");
@@ -88,7 +120,8 @@ int RunEval(int argc, char** argv) {
                "leave SANDBOX_ERROR samples out of pass@k (default: they count as failures)");
   app.add_flag("--json", json, "print summary.json to stdout instead of the table");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
-  if (reference == !samples_path.empty()) throw Error("give exactly one of --samples FILE and --reference");
+  if (reference == !samples_path.empty())
+    throw Error("give exactly one of --samples FILE and --reference");
 
   tasks::EvalOptions options;
   options.ks = ParseKs(ks_text);
@@ -98,9 +131,10 @@ int RunEval(int argc, char** argv) {
                                                        : tasks::ProgramMode::kAuto;
   options.extract_code = !no_extract;
   options.exclude_sandbox_errors = exclude_sandbox_errors;
-  if (time_limit_ms > 0) options.time_limit_ms = time_limit_ms;
-  if (memory_limit_mib > 0) options.memory_limit_mib = memory_limit_mib;
+  options.time_limit_ms = time_limit_ms;
+  options.memory_limit_mib = memory_limit_mib;
   if (out_dir.empty()) out_dir = DefaultOutDir(samples_path, suite_spec);
+  RefuseEarlierResults(out_dir, force);
 
   std::unique_ptr<tasks::SuiteSelection> selection = tasks::SelectSuite(suite_spec);
   std::vector<tasks::Sample> samples;
@@ -113,7 +147,9 @@ int RunEval(int argc, char** argv) {
   } else {
     size_t skipped = 0;
     samples = tasks::ReadSamples(samples_path, *selection, options, &skipped);
-    if (skipped > 0) LogInfo("{} samples belong to tasks outside split '{}' and are skipped", skipped, selection->split);
+    if (skipped > 0)
+      LogInfo("{} samples belong to tasks outside split '{}' and are skipped", skipped,
+              selection->split);
   }
   if (samples.empty()) throw Error("no samples to evaluate for suite '" + suite_spec + "'");
 
@@ -124,18 +160,27 @@ int RunEval(int argc, char** argv) {
   sandbox_options.allow_weaker = allow_weaker;
   // EvalPlus's test programs import numpy; pre-importing it in the zygote saves ~100 ms per sample.
   for (const tasks::Task* task : selection->tasks) {
-    for (const std::string& test : task->tests) sandbox_options.preload_numpy |= test.find("numpy") != std::string::npos;
+    for (const std::string& test : task->tests)
+      sandbox_options.preload_numpy |= test.find("numpy") != std::string::npos;
   }
   sandbox::Sandbox sandbox(sandbox_options);
-  LogInfo("evaluating {} samples of {} tasks with {} sandbox workers", samples.size(), selection->tasks.size(),
-          sandbox.workers());
-  std::vector<tasks::SampleResult> results = tasks::EvaluateSamples(sandbox, *selection, samples, options);
+  LogInfo("evaluating {} samples of {} tasks with {} sandbox workers", samples.size(),
+          selection->tasks.size(), sandbox.workers());
+  std::vector<tasks::SampleResult> results =
+      tasks::EvaluateSamples(sandbox, *selection, samples, options);
 
   Json summary = tasks::Summarize(*selection, results, options);
   summary["samples_file"] = reference ? "reference" : samples_path;
   summary["isolation"] = sandbox.isolation().ToJson();
-  Json config{{"suite", suite_spec}, {"samples", summary["samples_file"]}, {"k", options.ks}, {"field", field},
-              {"program", mode}, {"extract", !no_extract}, {"time_limit_ms", time_limit_ms}, {"memory_limit_mib", memory_limit_mib},
+  Json config{{"suite", suite_spec},
+              {"samples", summary["samples_file"]},
+              {"k", options.ks},
+              {"field", field},
+              {"program", mode},
+              {"extract", !no_extract},
+              // The limits that applied: the flag's, else the suite's.
+              {"time_limit_ms", time_limit_ms.value_or(selection->suite.limits.wall_time_ms)},
+              {"memory_limit_mib", memory_limit_mib.value_or(selection->suite.limits.memory_mib)},
               {"exclude_sandbox_errors", exclude_sandbox_errors}};
   summary["config"] = config;
   std::string hash = HashJson(config);
@@ -152,12 +197,15 @@ int RunEval(int argc, char** argv) {
   } else {
     if (per_task) {
       for (const tasks::SampleResult& r : results) {
-        std::printf("%-16s %-12s %-14s %s\n", r.sample->task->task_id.c_str(), r.sample->sample_id.c_str(),
-                    std::string(sandbox::VerdictName(r.exec.verdict)).c_str(), r.exec.detail.substr(0, 80).c_str());
+        std::printf("%-16s %-12s %-14s %s\n", r.sample->task->task_id.c_str(),
+                    r.sample->sample_id.c_str(),
+                    std::string(sandbox::VerdictName(r.exec.verdict)).c_str(),
+                    r.exec.detail.substr(0, 80).c_str());
       }
     }
     std::printf("%s", tasks::FormatSummary(summary).c_str());
-    std::printf("  results: %s/results.jsonl, summary: %s/summary.json\n", out_dir.c_str(), out_dir.c_str());
+    std::printf("  results: %s/results.jsonl, summary: %s/summary.json\n", out_dir.c_str(),
+                out_dir.c_str());
   }
   return kExitOk;
 }

@@ -14,7 +14,8 @@ namespace ilf {
 int RunExec(int argc, char** argv) {
   CLI::App app{
       "Run one Python program in the sandbox and print the result as one JSON object.\n"
-      "Each top-level `assert` statement of TESTS.py is one test; the file runs after the program,\n"
+      "Each top-level `assert` statement of TESTS.py is one test; the file runs after the "
+      "program,\n"
       "in its order (statements between asserts run where they stand). Exit status 0 whenever the\n"
       "program ran, whatever the verdict.",
       "ilf exec"};
@@ -23,21 +24,23 @@ int RunExec(int argc, char** argv) {
   bool allow_weaker = false, verbose = false;
   app.add_option("program", program_path, "the program (Python source file)")->required();
   app.add_option("--tests", tests_path, "test file: top-level asserts are the tests");
-  app.add_option("--entry-point", request.entry_point,
-                 "the function the tests call: the only program name allowed to shadow a builtin or "
-                 "a module for the tests (default: none; never taken from the program)");
+  app.add_option(
+      "--entry-point", request.entry_point,
+      "the function the tests call: the only program name allowed to shadow a builtin or "
+      "a module for the tests (default: none; never taken from the program)");
   app.add_option("--setup", setup_path, "trusted code run after the program, before the tests");
   app.add_option("--time-limit-ms", request.limits.wall_time_ms,
                  "wall-clock limit for the whole execution, milliseconds (CPU limit is the same)")
       ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+      ->check(IntBetween(1, 3600000));
   app.add_option("--memory-limit-mib", request.limits.memory_mib,
                  "address-space limit of the program, MiB")
       ->capture_default_str()
-      ->check(CLI::Range(int64_t{64}, int64_t{1} << 20));
+      ->check(IntBetween(64, int64_t{1} << 20));
   app.add_option("--output-limit-bytes", request.limits.output_bytes,
                  "cap on captured stdout+stderr, bytes")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_flag("--allow-weaker-sandbox", allow_weaker,
                "run even if an essential isolation layer is missing (recorded in the output)");
   sandbox::SandboxOptions options;
@@ -51,7 +54,8 @@ int RunExec(int argc, char** argv) {
   if (!tests_path.empty()) {
     sandbox::SplitTests split = sandbox::SplitTestFile(ReadFile(tests_path));
     if (split.tests.empty()) {
-      throw Error(tests_path + ": no top-level assert statement, so no test would run (hint: "
+      throw Error(tests_path +
+                  ": no top-level assert statement, so no test would run (hint: "
                   "each top-level `assert` is one test; write `assert check(f)` style calls, "
                   "or leave out --tests to only run the program)");
     }

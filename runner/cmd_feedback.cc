@@ -27,13 +27,15 @@ int RunFeedback(int argc, char** argv) {
                  "results.jsonl of `ilf eval` (required unless --source human:FILE, "
                  "whose own records are then the items)");
   app.add_option("--per-task", o.per_task, "incorrect programs per task at most")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--seed", o.seed, "seeds the choice of programs and the model's sampling")
       ->capture_default_str();
   app.add_option("--out", o.out_path, "feedback JSONL to write (atomically)")->required();
   app.add_option("--shots", o.shots,
                  "model: human-annotated examples of other tasks in the prompt (0, 1, 2)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntBetween(0, 2));
   app.add_option("--shots-from", o.shots_path,
                  "model: human feedback file the shots come from "
                  "(default: ILF_DATA_DIR/ilf-code/surge_annotations.jsonl)");
@@ -42,22 +44,28 @@ int RunFeedback(int argc, char** argv) {
                "model: leave the failing tests and their messages out of the prompt");
   app.add_flag("--no-chat", no_chat, "model: plain prompt even when the model has a chat template");
   app.add_option("--temperature", o.temperature, "model: sampling temperature (0 = greedy)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(RealBetween(0, kNoMax));
   app.add_option("--max-new-tokens", o.max_new_tokens, "model: longest feedback, in tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--batch", o.batch_rows,
                  "model: prompts decoded together (output does not depend on it)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--device", o.device, "model: auto, cpu, cuda, cuda:N")->capture_default_str();
   app.add_option("--dtype", o.dtype, "model: auto, float32, bfloat16, float16")
       ->capture_default_str();
-  app.add_option("--threads", o.threads, "model: CPU threads (0 = the core count)");
+  app.add_option("--threads", o.threads, "model: CPU threads (0 = the core count)")
+      ->check(IntAtLeast(0));
   app.add_option("--tokenizer", o.tokenizer_dir,
                  "model: tokenizer directory (default: the model's)");
   app.add_option("--max-words", o.max_feedback_tokens, "execution: longest note, in words")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--workers", o.sandbox_workers,
-                 "execution: parallel sandbox helpers (default: one per core)");
+                 "execution: parallel sandbox helpers (default: one per core)")
+      ->check(IntAtLeast(0));
   app.add_flag("--allow-weaker-sandbox", o.allow_weaker_sandbox,
                "execution: run even if an essential isolation layer is missing");
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;

@@ -97,17 +97,10 @@ int RunGenerate(int argc, char** argv) {
                                      "'prompt_ids', optional 'task_id'");
   suite_opt->excludes(prompts_opt);
   app.add_option("--out", out_path, "samples JSONL to write (atomically)")->required();
-  app.add_option("--n", gen.n, "samples per prompt (they share one prefill)")
-      ->capture_default_str();
-  app.add_option("--temperature", gen.temperature, "0 = greedy")->capture_default_str();
+  AddSamplingFlags(app, &gen);
   app.add_option("--top-k", gen.top_k, "keep the k most likely tokens; 0 = off")
-      ->capture_default_str();
-  app.add_option("--top-p", gen.top_p, "nucleus mass; 1 = off")->capture_default_str();
-  app.add_option("--max-new-tokens", gen.max_new_tokens, "tokens per sample at most")
-      ->capture_default_str();
-  app.add_option("--seed", gen.seed, "fixes every sampled token")->capture_default_str();
-  app.add_option("--batch-rows", gen.max_batch_rows, "prompts x samples decoded together")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--stop", stops, "stop string (repeatable); the completion is cut before it");
   app.add_option("--stop-top-level", top_level,
                  "stop at a line starting at column 0 with a letter, "

@@ -35,16 +35,10 @@ int RunRefine(int argc, char** argv) {
   app.add_option("--suite", suite, "NAME or MANIFEST.json: the tasks' prompts")->required();
   app.add_option("--feedback", feedback_path, "feedback JSONL (ilf.feedback)")->required();
   app.add_option("--out", out_path, "refinements JSONL to write (atomically)")->required();
-  app.add_option("--n", gen.n, "refinements per item (sharing one prefill)")->capture_default_str();
-  app.add_option("--temperature", gen.temperature, "0 = greedy")->capture_default_str();
-  app.add_option("--top-p", gen.top_p, "nucleus mass; 1 = off")->capture_default_str();
-  app.add_option("--max-new-tokens", gen.max_new_tokens, "tokens per refinement at most")
-      ->capture_default_str();
-  app.add_option("--seed", gen.seed, "fixes every sampled token")->capture_default_str();
-  app.add_option("--batch-rows", gen.max_batch_rows, "prompts x samples decoded together")
-      ->capture_default_str();
+  AddSamplingFlags(app, &gen);
   app.add_option("--old-code-tokens", old_code_tokens, "old program budget in the prompt, tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   if (gen.n < 1) throw Error("--n must be at least 1");
 

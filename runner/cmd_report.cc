@@ -18,7 +18,9 @@ int RunReport(int argc, char** argv) {
   report::ReportOptions options;
   app.add_option("run_dir", options.run_dir, "run directory (holds manifest.json)")->required();
   app.add_option("--out", options.out_dir, "output directory (default: the run directory)");
-  app.add_option("--max-tasks", options.max_tasks, "tasks listed per round")->capture_default_str();
+  app.add_option("--max-tasks", options.max_tasks, "tasks listed per round")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   report::ReportFiles files = report::WriteReport(options);
   std::printf("%s\n%s\n", files.html.c_str(), files.markdown.c_str());

@@ -22,7 +22,8 @@ int RunRound(int argc, char** argv) {
   bool resume = false, print_config = false;
   app.add_option("--config", config_path, "round config (JSON)");
   app.add_option("--run-dir", run_dir, "run directory (default: runs/<config file name>)");
-  app.add_option("--rounds", rounds, "number of rounds (overrides the config's 'rounds')");
+  app.add_option("--rounds", rounds, "number of rounds (overrides the config's 'rounds')")
+      ->check(IntAtLeast(1));
   app.add_flag("--resume", resume, "continue the run in --run-dir (its config must be the same)");
   app.add_flag("--print-config", print_config,
                "print the effective config (every default filled in) and exit");

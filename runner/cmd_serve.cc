@@ -31,17 +31,21 @@ int RunServe(int argc, char** argv) {
   app.add_option("--host", options.host, "address to listen on (0.0.0.0: every interface)")
       ->capture_default_str();
   app.add_option("--port", options.port, "TCP port (0: any free port, printed)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntBetween(0, 65535));
   app.add_option("--served-model-name", options.model_name,
                  "the name clients ask for (default: the checkpoint folder's name)");
   app.add_option("--max-batch-rows", options.max_batch_rows,
                  "prompt x sample rows decoded together at most")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--http-threads", options.http_threads, "connections served at once")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--max-tokens-limit", options.max_tokens_limit,
                  "refuse requests for more new tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   if (auto code = ParseCommandLine(app, argc, argv)) return *code;
   std::unique_ptr<lm::Tokenizer> tokenizer = LoadTokenizer(model_flags);
   if (!tokenizer) {

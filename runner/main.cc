@@ -1,9 +1,12 @@
-// ilf: imitation learning from language feedback. Dispatches to the subcommand table in cli.h and is
-// the only place that turns errors into exit codes. Built twice: `ilf` and `ilf-torch` (executable.h).
+// ilf: imitation learning from language feedback. Dispatches to the subcommand table in cli.h and
+// is the only place that turns errors into exit codes. Built twice: `ilf` and `ilf-torch`
+// (executable.h).
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "runner/cli.h"
 #include "runner/executable.h"
@@ -50,6 +53,10 @@ int main(int argc, char** argv) {
       return ilf::kExitFailed;
     }
   }
-  std::fprintf(stderr, "ilf: unknown command '%s' (ilf --help lists them)\n", argv[1]);
+  std::vector<std::string> names;
+  for (const ilf::Command& command : ilf::Commands()) names.push_back(command.name);
+  std::optional<std::string> closest = ilf::ClosestName(argv[1], names);
+  std::string hint = closest ? "did you mean '" + *closest + "'?" : "ilf --help lists them";
+  std::fprintf(stderr, "ilf: unknown command '%s' (%s)\n", argv[1], hint.c_str());
   return ilf::kExitUsage;
 }

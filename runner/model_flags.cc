@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "src/lm/checkpoint_dir.h"
+
 namespace ilf {
 
 void AddModelFlags(CLI::App& app, ModelFlags* flags) {
@@ -15,22 +17,50 @@ void AddModelFlags(CLI::App& app, ModelFlags* flags) {
   app.add_option("--dtype", flags->load.dtype, "auto, float32, bfloat16, float16")
       ->capture_default_str();
   app.add_option("--threads", flags->load.threads, "CPU threads (0 = all cores)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--model-name", remote.model_name,
                  "endpoint: the served model's name (default: the first of /v1/models)");
   app.add_option("--concurrency", remote.concurrency, "endpoint: requests in flight")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
   app.add_option("--max-retries", remote.max_retries,
                  "endpoint: retries after 429, 5xx, a dropped connection or a timeout")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntAtLeast(0));
   app.add_option("--request-timeout", remote.request_timeout_s, "endpoint: seconds per request")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(RealBetween(0, kNoMax, /*open_min=*/true));
   app.add_option("--request-journal", remote.journal_path,
                  "endpoint: JSONL of answers kept for a rerun (default: OUT.requests.jsonl)");
 }
 
+void AddSamplingFlags(CLI::App& app, lm::GenerateOptions* gen) {
+  app.add_option("--n", gen->n, "samples per prompt (they share one prefill)")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+  app.add_option("--temperature", gen->temperature, "0 = greedy")
+      ->capture_default_str()
+      ->check(RealBetween(0, kNoMax));
+  app.add_option("--top-p", gen->top_p, "nucleus mass; 1 = off")
+      ->capture_default_str()
+      ->check(RealBetween(0, 1, /*open_min=*/true));
+  app.add_option("--max-new-tokens", gen->max_new_tokens,
+                 "tokens per sample at most (prompt + this must fit the model's "
+                 "max_position_embeddings)")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+  app.add_option("--seed", gen->seed, "fixes every sampled token")->capture_default_str();
+  app.add_option("--batch-rows", gen->max_batch_rows, "prompts x samples decoded together")
+      ->capture_default_str()
+      ->check(IntAtLeast(1));
+}
+
 std::unique_ptr<lm::Tokenizer> LoadTokenizer(const ModelFlags& flags) {
   namespace fs = std::filesystem;
+  // What is wrong with --model is said first: a missing checkpoint would otherwise read as a
+  // missing tokenizer ("a text prompt needs a tokenizer").
+  if (!lm::IsRemoteModel(flags.model_dir)) lm::RequireCheckpointDir(flags.model_dir);
   std::string dir = flags.tokenizer_dir;
   if (dir.empty() && !lm::IsRemoteModel(flags.model_dir) &&
       (fs::exists(fs::path(flags.model_dir) / "tokenizer.json") ||

@@ -21,6 +21,10 @@ struct ModelFlags {
 // Adds the flags to `app`; --model is required.
 void AddModelFlags(CLI::App& app, ModelFlags* flags);
 
+// Adds --n, --temperature, --top-p, --max-new-tokens, --seed and --batch-rows (range-checked) of
+// the commands that sample (generate, refine).
+void AddSamplingFlags(CLI::App& app, lm::GenerateOptions* gen);
+
 // The tokenizer of --tokenizer, else of the model directory when it holds tokenizer files;
 // nullptr when neither does (commands then need token ids in their input).
 std::unique_ptr<lm::Tokenizer> LoadTokenizer(const ModelFlags& flags);

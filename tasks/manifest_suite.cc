@@ -9,6 +9,7 @@
 #include "src/core/json_parse.h"
 #include "src/core/jsonl.h"
 #include "src/core/log.h"
+#include "tasks/limits.h"
 #include "tasks/suite.h"
 
 namespace ilf::tasks {
@@ -55,11 +56,6 @@ Json ParseManifest(const std::string& path) {
   require("id_prefixes", prefixes_ok, "a list of strings");
   return manifest;
 }
-
-// Upper bounds of the sandbox limits a manifest may set: a day of wall time, 1 TiB of memory.
-// Without them -1 turned the memory limit off and 2^44 + 1 MiB wrapped to 1 MiB in bytes.
-constexpr int64_t kMaxTimeLimitMs = 24ll * 3600 * 1000;
-constexpr int64_t kMaxMemoryLimitMib = 1ll << 20;
 
 // A positive integer limit no larger than `max`; `fallback` when absent.
 int64_t LimitField(const Json& manifest, const std::string& path, const char* key, int64_t fallback,

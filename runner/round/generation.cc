@@ -1,11 +1,13 @@
 #include "runner/round/generation.h"
 
 #include "src/core/error.h"
+#include "src/lm/checkpoint_dir.h"
 
 namespace ilf::round {
 namespace {
 
 lm::Tokenizer LoadTokenizerFor(const std::string& model_dir, const std::string& tokenizer_dir) {
+  if (!lm::IsRemoteModel(model_dir)) lm::RequireCheckpointDir(model_dir);
   return lm::Tokenizer::Load(tokenizer_dir.empty() ? model_dir : tokenizer_dir);
 }
 

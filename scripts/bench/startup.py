@@ -77,7 +77,7 @@ def main():
             commands.append((f"ilf version{label}", [binary, "version"]))
             commands.append((f"ilf eval, one MBPP sample{label}",
                              [binary, "eval", "--suite", "mbpp", "--samples", samples, "--k", "1",
-                              "--out", os.path.join(tmp, "eval")]))
+                              "--out", os.path.join(tmp, "eval"), "--force"]))
         times = {name: [] for name, _ in commands}
         load_before = load_average()
         for run in range(args.runs + 1):  # run 0: the warm-up

@@ -4,4 +4,5 @@
 include_guard(GLOBAL)
 ilf_library(ilf_lm_formats
   SOURCES ${CMAKE_SOURCE_DIR}/src/lm/model_config.cc ${CMAKE_SOURCE_DIR}/src/lm/safetensors_header.cc
+    ${CMAKE_SOURCE_DIR}/src/lm/checkpoint_dir.cc
   DEPS ilf_core fmt::fmt nlohmann_json::nlohmann_json)

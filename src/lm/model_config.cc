@@ -8,6 +8,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/json_parse.h"
+#include "src/lm/checkpoint_dir.h"
 
 namespace ilf::lm {
 namespace {
@@ -241,13 +242,13 @@ ModelConfig ParseModelConfig(const Json& json, const std::string& where) {
 }
 
 ModelConfig LoadModelConfig(const std::string& path) {
+  namespace fs = std::filesystem;
   std::string file = path;
-  if (std::filesystem::is_directory(path))
-    file = (std::filesystem::path(path) / "config.json").string();
-  if (!std::filesystem::exists(file)) {
-    throw Error(
-        fmt::format("{}: no such file; a model directory needs a Hugging Face config.json", file));
+  if (fs::is_directory(path)) {
+    RequireCheckpointDir(path);
+    file = (fs::path(path) / "config.json").string();
   }
+  if (!fs::exists(file)) RequireCheckpointDir(path);
   return ParseModelConfig(ReadJsonFile(file), file);
 }
 

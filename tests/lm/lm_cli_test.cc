@@ -137,5 +137,51 @@ TEST_F(LmCliTest, BadInputsExitWithUsageErrors) {
   EXPECT_NE(r.output.find("model.safetensors"), std::string::npos) << r.output;
 }
 
+TEST_F(LmCliTest, NumericOptionsOutOfRangeAreUsageErrors) {
+  // --batch-rows 0 aborted on a failed check (exit 134); --max-new-tokens 0 or -5 wrote empty
+  // completions and exited 0.
+  std::string prompts = dir_.Write("p.jsonl", "{\"prompt_ids\": [464, 3290]}\n");
+  std::string out = dir_.path() + "/x.jsonl";
+  for (const char* option : {"--batch-rows 0", "--max-new-tokens 0", "--max-new-tokens -5", "--n 0",
+                             "--top-p 0", "--temperature -1", "--threads -2"}) {
+    auto r = Run("generate --model " + model_ + " --prompts " + prompts + " --out " + out + " " +
+                 option);
+    EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
+    std::string flag = std::string(option).substr(0, std::string(option).find(' '));
+    EXPECT_NE(r.output.find("ilf generate: error: " + flag + ": expected "), std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out)) << option;
+  }
+}
+
+TEST_F(LmCliTest, ModelPathMistakesSayWhatIsWrong) {
+  // Each of these said "a text prompt needs a tokenizer".
+  std::string prompts = dir_.Write("p.jsonl", "{\"prompt\": \"def f():\"}\n");
+  std::filesystem::create_directories(dir_.path() + "/empty");
+  std::filesystem::create_directories(dir_.path() + "/run/checkpoint-00000002");
+  std::filesystem::rename(model_, dir_.path() + "/run/model");
+  const std::string run = dir_.path() + "/run";
+  struct Case {
+    std::string model, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {dir_.path() + "/missing", "model '" + dir_.path() + "/missing' does not exist"},
+           {dir_.path() + "/empty", "model directory '" + dir_.path() + "/empty' is empty"},
+           {run, "no config.json in " + run + "; the checkpoint is in " + run + "/model"},
+           {run + "/model/model.safetensors",
+            "is a weights file; give the directory that holds it"},
+       }) {
+    for (const char* command : {"generate", "score"}) {
+      std::string args =
+          std::string(command) == "generate" ? " --prompts " + prompts : " --pairs " + prompts;
+      auto r = Run(std::string(command) + " --model " + c.model + args + " --out " + dir_.path() +
+                   "/x.jsonl");
+      EXPECT_EQ(r.exit_code, 2) << r.output;
+      EXPECT_NE(r.output.find(c.expected), std::string::npos) << command << ": " << r.output;
+      EXPECT_EQ(r.output.find("tokenizer"), std::string::npos) << r.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ilf

@@ -155,6 +155,71 @@ TEST_F(EvalSamples, BadInputExitsTwoNamingFileAndLineAndWritesNothing) {
   EXPECT_EQ(bad_k.exit_code, 2);
 }
 
+TEST_F(EvalSamples, UsageErrorsNameTheCommandAndSuggestTheFlag) {
+  // A misspelt flag is named with the closest real one (it read "--suite is required").
+  auto misspelt = RunCommand(Ilf() + " eval --suit " + manifest_ + " --reference 2>&1");
+  EXPECT_EQ(misspelt.exit_code, 2) << misspelt.output;
+  EXPECT_NE(
+      misspelt.output.find("ilf eval: error: unknown option '--suit' (did you mean '--suite'?)"),
+      std::string::npos)
+      << misspelt.output;
+  // CLI11's own messages carry the same prefix.
+  auto missing = RunCommand(Ilf() + " eval --reference 2>&1");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("ilf eval: error: --suite is required"), std::string::npos)
+      << missing.output;
+  auto command = RunCommand(Ilf() + " evl --reference 2>&1");
+  EXPECT_EQ(command.exit_code, 2) << command.output;
+  EXPECT_NE(command.output.find("unknown command 'evl' (did you mean 'eval'?)"), std::string::npos)
+      << command.output;
+}
+
+TEST_F(EvalSamples, LimitsOutOfRangeAreRefusedAndTheAppliedOnesRecorded) {
+  for (const char* limit :
+       {"--time-limit-ms -5", "--time-limit-ms 0", "--memory-limit-mib 0", "--workers 0"}) {
+    auto r = RunCommand(Ilf() + " eval --suite " + manifest_ + " --reference " + limit + " --out " +
+                        dir_.path() + "/bad 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << limit << ": " << r.output;
+    EXPECT_NE(r.output.find(
+                  "ilf eval: error: " + std::string(limit).substr(0, std::string(limit).find(' ')) +
+                  ": expected an integer"),
+              std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/bad"));
+  }
+  // The toy manifest sets 5000 ms and 512 MiB: summary.json says so, not 0.
+  auto suite_limits = RunCommand(Ilf() + " eval --suite " + manifest_ +
+                                 " --reference --k 1 --out " + dir_.path() + "/suite 2>&1");
+  ASSERT_EQ(suite_limits.exit_code, 0) << suite_limits.output;
+  Json config = Summary(dir_.path() + "/suite")["config"];
+  EXPECT_EQ(config["time_limit_ms"], 5000) << config.dump();
+  EXPECT_EQ(config["memory_limit_mib"], 512) << config.dump();
+  auto flags =
+      RunCommand(Ilf() + " eval --suite " + manifest_ + " --reference --k 1 --time-limit-ms 3000 " +
+                 "--memory-limit-mib 1024 --out " + dir_.path() + "/flags 2>&1");
+  ASSERT_EQ(flags.exit_code, 0) << flags.output;
+  config = Summary(dir_.path() + "/flags")["config"];
+  EXPECT_EQ(config["time_limit_ms"], 3000) << config.dump();
+  EXPECT_EQ(config["memory_limit_mib"], 1024) << config.dump();
+}
+
+TEST_F(EvalSamples, EarlierResultsAreReplacedOnlyWithForce) {
+  std::string out = dir_.path() + "/out";
+  std::string command = Ilf() + " eval --suite " + manifest_ + " --reference --k 1 --out " + out;
+  ASSERT_EQ(RunCommand(command + " 2>&1").exit_code, 0);
+  std::string first = ReadFile(out + "/summary.json");
+  WriteFileAtomically(out + "/summary.json", "an earlier summary\n");
+  auto again = RunCommand(command + " 2>&1");
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("already holds the results of an evaluation"), std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+  EXPECT_EQ(ReadFile(out + "/summary.json"), "an earlier summary\n");
+  auto forced = RunCommand(command + " --force 2>&1");
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(Summary(out)["pass_at_k"], Json::parse(first)["pass_at_k"]);
+}
+
 // The ILF paper's annotations: every human refinement passes its MBPP task's tests; the original
 // model programs are reported per task (most fail: they were chosen because they were wrong).
 TEST(EvalAnnotations, HumanRefinementsPassAndOriginalsAreReported) {

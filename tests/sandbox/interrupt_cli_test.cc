@@ -121,8 +121,9 @@ class InterruptTest : public ::testing::Test {
   }
 
   std::vector<std::string> Args() const {
+    // --force: out_ holds an earlier evaluation, which an interrupted one must leave intact.
     return {"eval", "--suite",   manifest_, "--samples", samples_, "--k",
-            "1",    "--workers", "2",       "--out",     out_};
+            "1",    "--workers", "2",       "--out",     out_,     "--force"};
   }
 
   ScratchDir dir_;
