@@ -10,6 +10,7 @@
 #include "src/core/error.h"
 #include "src/core/json_parse.h"
 #include "src/core/log.h"
+#include "src/lm/checkpoint_dir.h"
 #include "src/lm/device.h"
 #include "src/lm/generate.h"
 #include "src/lm/remote_model.h"
@@ -38,6 +39,17 @@ std::vector<int64_t> EosIds(const std::string& dir, const ModelConfig& config) {
     }
   }
   return config.eos_token_ids;
+}
+
+// Work past the positions a model was trained for is refused for every family (GPT-2's learned
+// positions cannot go further; RoPE models would run on without a word). `what` names the prompt
+// or request.
+Error PastPositions(const ModelConfig& config, const std::string& dir, const std::string& what,
+                    int64_t positions, const std::string& hint) {
+  return Error(
+      fmt::format("{}: {} positions, past the model's max_position_embeddings {} "
+                  "({}/config.json); {}",
+                  what, positions, config.max_position_embeddings, dir, hint));
 }
 
 class TorchLanguageModel : public LanguageModel {
@@ -85,6 +97,20 @@ class TorchLanguageModel : public LanguageModel {
                       "range",
                       options.temperature, options.top_p, options.top_k));
     }
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      int64_t length = static_cast<int64_t>(prompts[i].size());
+      int64_t needed = length + options.max_new_tokens - 1;
+      if (needed <= model_->config().max_position_embeddings) continue;
+      int64_t room = model_->config().max_position_embeddings - length + 1;
+      throw PastPositions(model_->config(), info_.path,
+                          fmt::format("prompt {}: {} prompt tokens + {} new tokens", i, length,
+                                      options.max_new_tokens),
+                          needed,
+                          room >= 1 ? fmt::format("lower --max-new-tokens to {} or shorten the "
+                                                  "prompt",
+                                                  room)
+                                    : "the prompt alone is too long");
+    }
     int64_t finished = 0;
     StepCallback on_step = nullptr;
     if (progress) {
@@ -106,7 +132,17 @@ class TorchLanguageModel : public LanguageModel {
 
   std::vector<ScoreResult> Score(const std::vector<ScoreRequest>& requests) override {
     std::vector<TokenScoreRequest> token_requests;
-    for (const ScoreRequest& r : requests) token_requests.push_back({r.prompt, r.continuation});
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const ScoreRequest& r = requests[i];
+      int64_t needed = static_cast<int64_t>(r.prompt.size() + r.continuation.size());
+      if (needed > model_->config().max_position_embeddings) {
+        throw PastPositions(model_->config(), info_.path,
+                            fmt::format("request {}: {} prompt + {} continuation tokens", i,
+                                        r.prompt.size(), r.continuation.size()),
+                            needed, "shorten the prompt or the continuation");
+      }
+      token_requests.push_back({r.prompt, r.continuation});
+    }
     std::vector<ScoreResult> results;
     for (TokenScore& s : ScoreContinuations(*model_, token_requests)) {
       results.push_back({s.logprob, std::move(s.token_logprobs)});
@@ -117,11 +153,25 @@ class TorchLanguageModel : public LanguageModel {
   std::vector<std::vector<double>> NextTokenLogprobs(
       const std::vector<std::vector<int64_t>>& prompts,
       const std::vector<int64_t>& candidates) override {
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      int64_t needed = static_cast<int64_t>(prompts[i].size());
+      if (needed > model_->config().max_position_embeddings) {
+        throw PastPositions(model_->config(), info_.path, fmt::format("prompt {}", i), needed,
+                            "shorten the prompt");
+      }
+    }
     return lm::NextTokenLogprobs(*model_, prompts, candidates);
   }
 
   std::vector<std::vector<double>> MeanHiddenStates(
       const std::vector<std::vector<int64_t>>& sequences) override {
+    for (size_t i = 0; i < sequences.size(); ++i) {
+      int64_t needed = static_cast<int64_t>(sequences[i].size());
+      if (needed > model_->config().max_position_embeddings) {
+        throw PastPositions(model_->config(), info_.path, fmt::format("sequence {}", i), needed,
+                            "shorten it");
+      }
+    }
     return lm::MeanHiddenStates(*model_, sequences);
   }
 
@@ -139,6 +189,7 @@ class TorchLanguageModel : public LanguageModel {
 std::unique_ptr<LanguageModel> LoadLanguageModel(const std::string& dir,
                                                  const LoadOptions& options) {
   if (IsRemoteModel(dir)) return MakeRemoteLanguageModel(dir, options.remote);
+  RequireCheckpointDir(dir);
   return std::make_unique<TorchLanguageModel>(dir, options);
 }
 

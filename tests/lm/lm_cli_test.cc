@@ -183,5 +183,41 @@ TEST_F(LmCliTest, ModelPathMistakesSayWhatIsWrong) {
   }
 }
 
+// A prompt plus --max-new-tokens past max_position_embeddings is refused for RoPE models as for
+// GPT-2 (it ran on without a word); so is a scored sequence past it.
+TEST(LmCliPositions, WorkPastMaxPositionEmbeddingsIsRefused) {
+  std::string model = testing::FindData("golden/qwen2-tiny/config.json");
+  if (model.empty()) GTEST_SKIP() << "golden/qwen2-tiny not found";
+  model = std::filesystem::path(model).parent_path().string();  // max_position_embeddings 256
+  ScratchDir dir;
+  Json ids = Json::array();
+  for (int i = 0; i < 250; ++i) ids.push_back(100 + i);
+  std::string prompts =
+      dir.Write("p.jsonl", Json{{"task_id", "long"}, {"prompt_ids", ids}}.dump() + "\n");
+  std::string out = dir.path() + "/s.jsonl";
+  auto run = [](const std::string& args) { return RunCommand(IlfBinary() + " " + args + " 2>&1"); };
+  auto fits = run("generate --threads 1 --model " + model + " --prompts " + prompts +
+                  " --max-new-tokens 7 --ignore-eos --out " + out);
+  ASSERT_EQ(fits.exit_code, 0) << fits.output;  // 250 + 7 - 1 = 256 positions
+  auto past = run("generate --threads 1 --model " + model + " --prompts " + prompts +
+                  " --max-new-tokens 8 --out " + dir.path() + "/past.jsonl");
+  EXPECT_EQ(past.exit_code, 2) << past.output;
+  EXPECT_NE(past.output.find("prompt 0: 250 prompt tokens + 8 new tokens: 257 positions, past the "
+                             "model's max_position_embeddings 256"),
+            std::string::npos)
+      << past.output;
+  EXPECT_NE(past.output.find("lower --max-new-tokens to 7"), std::string::npos) << past.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/past.jsonl"));
+  Json continuation = Json::array({1, 2, 3, 4, 5, 6, 7});
+  std::string pairs = dir.Write(
+      "pairs.jsonl", Json{{"prompt_ids", ids}, {"continuation_ids", continuation}}.dump() + "\n");
+  auto score = run("score --threads 1 --model " + model + " --pairs " + pairs + " --out " +
+                   dir.path() + "/sc.jsonl");
+  EXPECT_EQ(score.exit_code, 2) << score.output;
+  EXPECT_NE(score.output.find("request 0: 250 prompt + 7 continuation tokens: 257 positions"),
+            std::string::npos)
+      << score.output;
+}
+
 }  // namespace
 }  // namespace ilf
