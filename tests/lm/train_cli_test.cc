@@ -6,6 +6,7 @@
 
 #include "src/core/jsonl.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tiny_model.h"
 
 namespace ilf {
 namespace {
@@ -79,6 +80,24 @@ TEST(FinetuneCli, TextPairsThroughTheTokenizerAndBadDataWithLineNumbers) {
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find(c.expected), std::string::npos) << r.output;
   }
+}
+
+TEST(FinetuneCli, AFailedRunLeavesNoEmptyOut) {
+  ScratchDir dir;
+  const std::string model = testing::MakeTinyGpt2(dir, "base");
+  if (model.empty()) GTEST_SKIP() << "tokenizers/gpt2 not found under ILF_DATA_DIR";
+  std::string bad = dir.Write("bad.jsonl", "{\"prompt\": \"x\"}\n");
+  auto r = Ilf("finetune --model " + model + " --data " + bad + " --out " + dir.path() +
+               "/runs/first --device cpu");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("bad.jsonl:1: missing field 'target'"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() + "/runs")) << "the folders --out made are removed";
+  // A folder that was there before stays.
+  fs::create_directories(dir.path() + "/mine");
+  r = Ilf("finetune --model " + model + " --data " + bad + " --out " + dir.path() +
+          "/mine --device cpu");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/mine"));
 }
 
 TEST(BenchTrainCli, JsonReportsThroughputAndMfu) {
