@@ -8,6 +8,7 @@
 
 #include "src/core/jsonl.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tiny_model.h"
 
 namespace ilf {
 namespace {
@@ -19,7 +20,8 @@ using testing::ScratchDir;
 class ScoreRefinementsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    model_ = testing::FindData("golden/qwen2-tiny");
+    model_ = testing::WithMaxPositions(dir_, testing::FindData("golden/qwen2-tiny"), "qwen2-tiny",
+                                       4096);  // the InstructRM prompts pass its 256 positions
     tokenizer_ = testing::FindData("tokenizers/qwen2.5-coder-0.5b-instruct");
     if (model_.empty() || tokenizer_.empty()) {
       GTEST_SKIP() << "golden/qwen2-tiny or tokenizers/qwen2.5-coder-0.5b-instruct not found";

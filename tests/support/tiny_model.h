@@ -2,6 +2,7 @@
 // text), made by the built `ilf init-model`.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "tests/support/test_data.h"
@@ -27,5 +28,12 @@ struct TinyGpt2Options {
 // is a test failure (ADD_FAILURE with its output) and also returns "".
 std::string MakeTinyGpt2(const ScratchDir& dir, const std::string& name,
                          const TinyGpt2Options& options = {});
+
+// A copy of the checkpoint `model_dir` at dir/name whose config.json allows `positions` positions
+// (the other files are linked, not copied), or "" when `model_dir` is "". The golden tiny Qwen2
+// knows 256 positions, fewer than an InstructRM prompt needs, and every model command refuses work
+// past max_position_embeddings; RoPE computes the extra positions from the config alone.
+std::string WithMaxPositions(const ScratchDir& dir, const std::string& model_dir,
+                             const std::string& name, int64_t positions);
 
 }  // namespace ilf::testing

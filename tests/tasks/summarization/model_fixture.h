@@ -19,13 +19,16 @@
 #include "src/lm/weights.h"
 #include "tasks/summarization/suite.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tiny_model.h"
 
 namespace ilf::tasks::summarization {
 
 class SummarizationModelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    model_dir_ = testing::FindData("golden/qwen2-tiny");
+    // The InstructRM prompts pass the golden model's 256 positions.
+    model_dir_ = testing::WithMaxPositions(scratch_, testing::FindData("golden/qwen2-tiny"),
+                                           "qwen2-tiny", 4096);
     std::string tokenizer_dir = testing::FindData("tokenizers/qwen2.5-coder-0.5b-instruct");
     if (model_dir_.empty() || tokenizer_dir.empty()) {
       GTEST_SKIP() << "golden/qwen2-tiny or tokenizers/qwen2.5-coder-0.5b-instruct not found under "
@@ -82,6 +85,7 @@ class SummarizationModelTest : public ::testing::Test {
                             nullptr)[0];  // [T, D]
   }
 
+  testing::ScratchDir scratch_;  // holds the long-context copy of the model
   std::string model_dir_;
   std::unique_ptr<lm::Tokenizer> tokenizer_;
   std::unique_ptr<lm::LanguageModel> model_;
