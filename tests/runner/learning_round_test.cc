@@ -119,6 +119,20 @@ TEST_F(LearningRound, HumanRefinementsAsSelectedPairsRaisePassAt1FromZero) {
       << *round_output_;
   EXPECT_EQ(TableValue(*round_output_, "selected pairs"), std::to_string(pairs.size()));
 
+  // Orchestration is cheap: of this round's minutes, under 5% is outside model compute, sandbox
+  // execution and IO (each stage's times in manifest.json).
+  double wall_s = 0, orchestration_s = 0;
+  std::string times;
+  const Json manifest = testing::RunManifest(clean_);
+  for (const auto& [stage, record] : manifest["rounds"]["1"].items()) {
+    wall_s += record["times"]["wall_s"].get<double>();
+    orchestration_s += record["times"]["orchestration_s"].get<double>();
+    times += stage + " " + record["times"].dump() + "\n";
+  }
+  EXPECT_GT(wall_s, 10.0) << times;
+  EXPECT_LT(orchestration_s, 0.05 * wall_s) << orchestration_s << " s of " << wall_s << " s\n"
+                                            << times;
+
   // And so does the report.
   ScratchDir out;
   auto r = RunCommand(Ilf() + " report " + clean_ + " --out " + out.path() + " 2>&1");

@@ -3,6 +3,7 @@
 // with the same artifacts as an uninterrupted one; a changed config is refused on resume.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -81,17 +82,22 @@ TEST_F(RoundCli, HumanFeedbackRoundRunsEveryStageAndOtherCommandsReadItsArtifact
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json round = Manifest(run)["rounds"]["1"];
   double wall_s = 0, orchestration_s = 0;
+  std::string times;  // per stage, for the messages below
   for (const char* stage : {"train_refiner", "sample", "execute", "feedback", "refine", "select",
                             "finetune", "eval_before", "eval_after"}) {
     EXPECT_EQ(round[stage]["status"], "done") << stage << "\n" << r.output;
     wall_s += round[stage]["times"]["wall_s"].get<double>();
     orchestration_s += round[stage]["times"]["orchestration_s"].get<double>();
+    times += std::string(stage) + " " + round[stage]["times"].dump() + "\n";
   }
-  // Orchestration is cheap: the stages' wall times add up to the round (the process's start with
-  // LibTorch's loading and its exit aside, hence the margin), and under 5% of it is outside model
-  // compute, sandbox and IO.
+  // The stages' wall times add up to the round (the process's start with LibTorch's loading and
+  // its exit aside, hence the margin). Orchestration is cheap: this round lasts ~4 s, where a
+  // scheduler gap of a parallel ctest run (0.21 s once, 5.2%) outweighs it, so the 5% share is
+  // asserted on the learning round's minutes (learning_round_test.cc) and here a bound of 0.5 s.
   EXPECT_GT(wall_s, 0.8 * elapsed_s - 10) << "stage walls " << wall_s << " s of " << elapsed_s;
-  EXPECT_LT(orchestration_s, 0.05 * wall_s) << orchestration_s << " s of " << wall_s << " s";
+  EXPECT_LT(orchestration_s, std::max(0.05 * wall_s, 0.5))
+      << orchestration_s << " s of " << wall_s << " s\n"
+      << times;
   EXPECT_EQ(round["sample"]["counts"]["samples"], 6);
   EXPECT_EQ(round["execute"]["counts"]["tasks_needing_feedback"], 3);  // a random model
   EXPECT_EQ(round["feedback"]["counts"]["usable"], 3);  // one human annotation per task
