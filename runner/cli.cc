@@ -40,10 +40,14 @@ std::optional<std::string> UnknownLongFlag(CLI::App& app, int argc, char** argv)
 
 }  // namespace
 
+// The range validators are named kRangeValidator and described by their range, which
+// ParseCommandLine moves from the option's type ("INT:>= 1") to the end of its help text.
+constexpr const char* kRangeValidator = "ilf-range";
+
 CLI::Validator IntBetween(int64_t min, int64_t max) {
-  std::string expected =
-      max == INT64_MAX ? "an integer >= " + std::to_string(min)
-                       : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  std::string range = max == INT64_MAX ? ">= " + std::to_string(min)
+                                       : std::to_string(min) + " to " + std::to_string(max);
+  std::string expected = (max == INT64_MAX ? "an integer " : "an integer from ") + range;
   return CLI::Validator(
       [min, max, expected](std::string& input) -> std::string {
         int64_t value = 0;
@@ -52,14 +56,15 @@ CLI::Validator IntBetween(int64_t min, int64_t max) {
         }
         return "";
       },
-      "");  // no description: --help keeps showing "INT=default"
+      range, kRangeValidator);
 }
 
 CLI::Validator IntAtLeast(int64_t min) { return IntBetween(min, INT64_MAX); }
 
 CLI::Validator RealBetween(double min, double max, bool open_min, bool open_max) {
-  std::string expected = fmt::format("a number {} {}", open_min ? ">" : ">=", min);
-  if (max < kNoMax) expected += fmt::format(" and {} {}", open_max ? "<" : "<=", max);
+  std::string range = fmt::format("{} {}", open_min ? ">" : ">=", min);
+  if (max < kNoMax) range += fmt::format(" and {} {}", open_max ? "<" : "<=", max);
+  std::string expected = "a number " + range;
   return CLI::Validator(
       [=](std::string& input) -> std::string {
         double value = 0;
@@ -68,7 +73,7 @@ CLI::Validator RealBetween(double min, double max, bool open_min, bool open_max)
                   (open_max ? value < max : value <= max);
         return ok ? "" : "expected " + expected + ", got " + input;
       },
-      "");
+      range, kRangeValidator);
 }
 
 std::optional<std::string> ClosestName(const std::string& word,
@@ -87,7 +92,27 @@ std::optional<std::string> ClosestName(const std::string& word,
   return best;
 }
 
+namespace {
+
+void ShowRangesInHelp(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    CLI::Validator* range = nullptr;
+    try {
+      range = option->get_validator(kRangeValidator);
+    } catch (const CLI::OptionNotFound&) {
+      continue;
+    }
+    std::string text = range->get_description();
+    if (text.empty()) continue;  // already moved
+    option->description(option->get_description() + " [" + text + "]");
+    range->description("");  // the type stays "INT=default"
+  }
+}
+
+}  // namespace
+
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  ShowRangesInHelp(app);
   const std::string help = " (" + app.get_name() + " --help lists the options)";
   if (std::optional<std::string> unknown = UnknownLongFlag(app, argc, argv)) {
     std::vector<std::string> flags;

@@ -1,7 +1,8 @@
 // ilf bench sandbox: MBPP reference programs through the sandbox and through fresh python3
 // processes, in the same run, then as whole commands: `ilf eval` beside a human-eval-style harness
-// (runner/bench_whole_command.h). Also `ilf bench NAME`, which dispatches to the `bench-NAME` entry
-// of the command table (so each benchmark lives in its own cmd_bench_NAME.cc).
+// (runner/bench_whole_command.h). Also `ilf bench` alone, which lists the benchmarks (main() runs
+// `ilf bench NAME` as the `bench-NAME` entry of the command table, each in its own
+// cmd_bench_NAME.cc).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -15,7 +16,6 @@
 #include "runner/bench_whole_command.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
-#include "runner/executable.h"
 #include "sandbox/baseline.h"
 #include "sandbox/sandbox.h"
 #include "src/code/names.h"
@@ -278,13 +278,7 @@ int RunBench(int argc, char** argv) {
                 names.c_str());
     return argc < 2 ? kExitUsage : kExitOk;
   }
-  std::string wanted = std::string("bench-") + argv[1];
-  for (const Command& command : Commands()) {
-    if (wanted != command.name) continue;
-    std::string name = std::string("ilf bench ") + argv[1];
-    argv[1] = name.data();
-    return RunCommand(command, argc - 1, argv + 1);
-  }
+  // main() runs `ilf bench NAME` as bench-NAME itself; what reaches here names none.
   throw Error(std::string("unknown benchmark '") + argv[1] + "' (available: " + names + ")");
 }
 

@@ -24,6 +24,14 @@ void PrintUsage() {
   std::printf("\nexit codes: 0 ok, 1 failed, 2 usage or input error, 130 interrupted\n");
 }
 
+// How users type a command: the benchmarks' table entries are "bench-NAME", typed `ilf bench NAME`
+// (and handed over to ilf-torch under the table name).
+std::string DisplayName(const char* name) {
+  std::string display = name;
+  if (display.rfind("bench-", 0) == 0) display[5] = ' ';
+  return display;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,9 +44,23 @@ int main(int argc, char** argv) {
     if (std::strcmp(level, "warning") == 0) ilf::SetLogLevel(ilf::LogLevel::kWarning);
   }
   ilf::InstallInterruptHandler();
+  // `ilf bench NAME ...` runs the table entry bench-NAME (RunBench lists them and names an unknown
+  // one).
+  std::string bench_entry;
+  if (argc >= 3 && std::strcmp(argv[1], "bench") == 0) {
+    bench_entry = std::string("bench-") + argv[2];
+    for (const ilf::Command& command : ilf::Commands()) {
+      if (bench_entry != command.name) continue;
+      argv[2] = bench_entry.data();
+      --argc;
+      ++argv;
+      break;
+    }
+  }
   for (const ilf::Command& command : ilf::Commands()) {
     if (std::strcmp(argv[1], command.name) != 0) continue;
-    std::string name = std::string("ilf ") + command.name;
+    const std::string display = DisplayName(command.name);
+    std::string name = "ilf " + display;
     argv[1] = name.data();
     try {
       return ilf::RunCommand(command, argc - 1, argv + 1);
@@ -46,10 +68,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ilf: interrupted\n");
       return ilf::kExitInterrupted;
     } catch (const ilf::Error& e) {
-      std::fprintf(stderr, "ilf %s: error: %s\n", command.name, e.what());
+      std::fprintf(stderr, "ilf %s: error: %s\n", display.c_str(), e.what());
       return e.exit_code();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "ilf %s: error: %s\n", command.name, e.what());
+      std::fprintf(stderr, "ilf %s: error: %s\n", display.c_str(), e.what());
       return ilf::kExitFailed;
     }
   }

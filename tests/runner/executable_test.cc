@@ -51,7 +51,8 @@ TEST(ExecutableTest, TorchFreeCommandsRunWithoutIlfTorch) {
   EXPECT_EQ(help.exit_code, 0) << help.output;
   for (const char* command : {"eval", "suites", "generate", "finetune", "round", "serve"}) {
     EXPECT_NE(help.output.find(std::string("  ") + command + " "), std::string::npos)
-        << command << " missing from:\n" << help.output;
+        << command << " missing from:\n"
+        << help.output;
   }
 }
 
@@ -68,8 +69,10 @@ TEST(ExecutableTest, ModelCommandsNameTheMissingIlfTorch) {
   std::string missing = ilf.dir.path() + "/ilf-torch";
   for (const std::string& args :
        {std::string("generate --help"), std::string("bench generate --help"),
-        std::string("feedback --source model:" + ilf.dir.path() + " --suite mbpp --results r "
-                    "--out " + ilf.dir.path() + "/feedback.jsonl")}) {
+        std::string("feedback --source model:" + ilf.dir.path() +
+                    " --suite mbpp --results r "
+                    "--out " +
+                    ilf.dir.path() + "/feedback.jsonl")}) {
     auto result = RunCommand(ilf.path + " " + args + " 2>&1");
     EXPECT_EQ(result.exit_code, 1) << args << ": " << result.output;
     EXPECT_NE(result.output.find(missing + ": No such file or directory"), std::string::npos)
@@ -97,6 +100,36 @@ TEST(ExecutableTest, ModelCommandsAreHandedOverWithTheirArguments) {
   EXPECT_EQ(execution.output.find("handed over"), std::string::npos) << execution.output;
 }
 
+TEST(ExecutableTest, BenchmarksAreNamedAsTyped) {
+  // `ilf bench generate` runs the table entry bench-generate, in ilf-torch; its messages say
+  // "ilf bench generate", as the user typed it.
+  auto result = RunCommand(Ilf() + " bench generate --batch 0 2>&1");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("ilf bench generate: error: --batch: expected an integer >= 1"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("bench-generate"), std::string::npos) << result.output;
+  auto sandbox = RunCommand(Ilf() + " bench sandbox --workers -1 2>&1");
+  EXPECT_EQ(sandbox.exit_code, 2) << sandbox.output;
+  EXPECT_NE(sandbox.output.find("ilf bench sandbox: error:"), std::string::npos) << sandbox.output;
+}
+
+TEST(ExecutableTest, HelpShowsEachOptionsRange) {
+  auto generate = RunCommand(Ilf() + " generate --help 2>&1");
+  ASSERT_EQ(generate.exit_code, 0) << generate.output;
+  EXPECT_NE(generate.output.find("decoded together [>= 1]"), std::string::npos) << generate.output;
+  EXPECT_NE(generate.output.find("--batch-rows INT=64"), std::string::npos) << generate.output;
+  EXPECT_NE(generate.output.find("off [> 0 and <= 1]"), std::string::npos) << generate.output;
+  auto eval = RunCommand(Ilf() + " eval --help 2>&1");
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("[>= 1]"), std::string::npos) << eval.output;
+  // The range still checks: the message names the option, the range and the value.
+  auto bad = RunCommand(Ilf() + " generate --model m --out o --suite mbpp --top-p 1.5 2>&1");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--top-p: expected a number > 0 and <= 1, got 1.5"), std::string::npos)
+      << bad.output;
+}
+
 TEST(ExecutableTest, ModelCommandsAreHandedOverToIlfTorch) {
   auto help = RunCommand(Ilf() + " init-model --help 2>&1");
   EXPECT_EQ(help.exit_code, 0) << help.output;
@@ -107,10 +140,12 @@ TEST(ExecutableTest, ModelCommandsAreHandedOverToIlfTorch) {
   std::string results = dir.Write(
       "results.jsonl",
       "{\"ilf_header\": {\"schema\": \"ilf.results\", \"version\": 1, \"config_hash\": \"x\"}}\n"
-      "{\"task_id\": \"11\", \"sample_id\": \"0\", \"verdict\": \"FAIL\", \"program\": \"x = 1\"}\n");
-  auto feedback = RunCommand(Ilf() + " feedback --source model:" + dir.path() + " --suite mbpp "
-                             "--shots 0 --results " + results + " --out " + dir.path() +
-                             "/f.jsonl 2>&1");
+      "{\"task_id\": \"11\", \"sample_id\": \"0\", \"verdict\": \"FAIL\", \"program\": \"x = "
+      "1\"}\n");
+  auto feedback = RunCommand(Ilf() + " feedback --source model:" + dir.path() +
+                             " --suite mbpp "
+                             "--shots 0 --results " +
+                             results + " --out " + dir.path() + "/f.jsonl 2>&1");
   EXPECT_EQ(feedback.exit_code, 2) << feedback.output;
   EXPECT_EQ(feedback.output.find("has no LibTorch"), std::string::npos) << feedback.output;
   EXPECT_NE(feedback.output.find("config.json"), std::string::npos) << feedback.output;
