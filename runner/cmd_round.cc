@@ -40,7 +40,11 @@ int RunRound(int argc, char** argv) {
   if (config.policy_model.empty())
     throw Error(config_path + ": 'policy_model' is required (a checkpoint directory)");
   if (run_dir.empty()) run_dir = "runs/" + std::filesystem::path(config_path).stem().string();
-  round::RunRounds({config, run_dir, resume});
+  round::RoundOptions options;
+  options.config = config;
+  options.run_dir = run_dir;
+  options.resume = resume;
+  round::RunRounds(options);
   std::printf("run directory: %s (ilf report %s)\n", run_dir.c_str(), run_dir.c_str());
   return 0;
 }

@@ -44,7 +44,9 @@ TEST(ScoreTest, ContinuationLogprobsMatchHuggingFaceInOneBatch) {
       max_diff =
           std::max(max_diff, std::abs(scores[i].token_logprobs[t] - expected[t].item<double>()));
       sum += expected[t].item<double>();
-      if (t >= 2) EXPECT_NEAR(alone[i].token_logprobs[t - 2], scores[i].token_logprobs[t], 1e-4);
+      if (t >= 2) {
+        EXPECT_NEAR(alone[i].token_logprobs[t - 2], scores[i].token_logprobs[t], 1e-4);
+      }
     }
     std::printf("qwen2-tiny score %zu: max |token logprob - HF| = %.3g\n", i, max_diff);
     EXPECT_LT(max_diff, 1e-4);
