@@ -111,7 +111,7 @@ std::vector<Shot> ChooseShots(const std::vector<FeedbackRecord>& pool, const tas
   return shots;
 }
 
-ModelSource::ModelSource(lm::LanguageModel& model, const lm::Tokenizer& tokenizer,
+ModelSource::ModelSource(lm::LanguageModel& model, const lm::Tokenizer* tokenizer,
                          const tasks::Suite& suite, std::vector<FeedbackRecord> shot_pool,
                          ModelSourceOptions options)
     : model_(model),
@@ -124,30 +124,33 @@ ModelSource::ModelSource(lm::LanguageModel& model, const lm::Tokenizer& tokenize
   }
 }
 
-std::vector<FeedbackRecord> ModelSource::Run(const std::vector<FeedbackItem>& items) {
-  std::vector<std::vector<int64_t>> prompts;
-  std::vector<std::string> prompt_hashes;
-  std::vector<size_t> shots_used;
-  bool chat = false;
-  if (options_.chat) {
-    try {
-      tokenizer_.ApplyChatTemplate({{"user", "x"}}, true);
-      chat = true;
-    } catch (const Error&) {
-      chat = false;  // a base model: the plain prompt
-    }
+bool ModelSource::UsesChat() const {
+  if (!options_.chat) return false;
+  // Without a local tokenizer the remote engine's server applies its own template.
+  if (!tokenizer_) return lm::IsRemoteModel(model_.info().path);
+  try {
+    tokenizer_->ApplyChatTemplate({{"user", "x"}}, true);
+    return true;
+  } catch (const Error&) {
+    return false;  // a base model: the plain prompt
   }
+}
+
+std::vector<FeedbackRecord> ModelSource::Run(const std::vector<FeedbackItem>& items) {
+  const bool chat = UsesChat();
+  if (!chat && !tokenizer_) {
+    throw Error(model_.info().path +
+                ": a plain prompt (--no-chat) needs the model's tokenizer; pass --tokenizer DIR");
+  }
+  if (items.empty()) return {};
+  std::vector<std::string> prompts;
+  std::vector<size_t> shots_used;
   for (const FeedbackItem& item : items) {
     std::vector<Shot> shots =
         ChooseShots(shot_pool_, suite_, item.task->task_id, options_.shots, options_.seed);
     std::string failures =
         options_.show_tests && item.result ? FailingTestsOf(*item.task, *item.result) : "";
-    std::string text = ModelFeedbackPrompt(item.task->text, item.program, failures, shots);
-    if (chat) text = tokenizer_.ApplyChatTemplate({{"user", text}}, true);
-    // Program text is untrusted: special-token spellings in it are plain text.
-    std::vector<int32_t> ids = tokenizer_.Encode(text, /*allow_special=*/chat ? true : false);
-    prompts.emplace_back(ids.begin(), ids.end());
-    prompt_hashes.push_back(HashJson(text));
+    prompts.push_back(ModelFeedbackPrompt(item.task->text, item.program, failures, shots));
     shots_used.push_back(shots.size());
   }
   lm::GenerateOptions generate;
@@ -156,16 +159,33 @@ std::vector<FeedbackRecord> ModelSource::Run(const std::vector<FeedbackItem>& it
   generate.max_new_tokens = options_.max_new_tokens;
   generate.seed = options_.seed;
   generate.max_batch_rows = options_.batch_rows;
-  std::vector<lm::Sample> samples =
-      items.empty() ? std::vector<lm::Sample>{} : model_.Generate(prompts, generate);
+  std::vector<std::string> raw(items.size()), finish(items.size());
+  if (chat) {  // one user message each; in process or through /v1/chat/completions
+    std::vector<lm::Conversation> conversations;
+    for (const std::string& prompt : prompts) conversations.push_back({{"user", prompt}});
+    lm::ChatOptions options{generate, {}, /*logprobs=*/false};
+    for (lm::ChatReply& reply : model_.Chat(conversations, options, tokenizer_)) {
+      raw[reply.conversation_index] = std::move(reply.text);
+      finish[reply.conversation_index] = reply.finish_reason;
+    }
+  } else {
+    std::vector<std::vector<int64_t>> ids;
+    for (const std::string& prompt : prompts) {
+      // Program text is untrusted: special-token spellings in it are plain text.
+      std::vector<int32_t> encoded = tokenizer_->Encode(prompt, /*allow_special=*/false);
+      ids.emplace_back(encoded.begin(), encoded.end());
+    }
+    for (const lm::Sample& sample : model_.Generate(ids, generate)) {
+      std::vector<int32_t> known;
+      for (int64_t id : sample.completion_ids) {
+        if (tokenizer_->HasId(static_cast<int32_t>(id))) known.push_back(static_cast<int32_t>(id));
+      }
+      raw[sample.prompt_index] = tokenizer_->Decode(known, /*skip_special=*/true);
+      finish[sample.prompt_index] = sample.finish_reason;
+    }
+  }
   std::vector<FeedbackRecord> records;
   for (size_t i = 0; i < items.size(); ++i) {
-    const lm::Sample& sample = samples[i];
-    std::vector<int32_t> ids;
-    for (int64_t id : sample.completion_ids) {
-      if (tokenizer_.HasId(static_cast<int32_t>(id))) ids.push_back(static_cast<int32_t>(id));
-    }
-    std::string raw = tokenizer_.Decode(ids, /*skip_special=*/true);
     FeedbackRecord record;
     record.task_id = items[i].task->task_id;
     record.sample_id = items[i].sample_id;
@@ -173,17 +193,17 @@ std::vector<FeedbackRecord> ModelSource::Run(const std::vector<FeedbackItem>& it
     record.program = items[i].program;
     record.source = "model";
     record.annotator = options_.annotator;
-    record.provenance = {{"prompt_hash", prompt_hashes[i]},
+    record.provenance = {{"prompt_hash", HashJson(prompts[i])},
                          {"shots", shots_used[i]},
                          {"seed", options_.seed},
                          {"temperature", options_.temperature},
                          {"chat", chat},
                          {"show_tests", options_.show_tests},
-                         {"finish_reason", sample.finish_reason}};
-    record.feedback = CleanModelFeedback(raw, items[i].program);
+                         {"finish_reason", finish[i]}};
+    record.feedback = CleanModelFeedback(raw[i], items[i].program);
     if (record.feedback.empty()) {
       record.error = "the model's output was empty after cleaning (raw output: " +
-                     Json(raw.substr(0, 200)).dump() + ")";
+                     Json(raw[i].substr(0, 200)).dump() + ")";
     }
     records.push_back(std::move(record));
   }
@@ -195,19 +215,19 @@ namespace {
 // Owns what a ModelSource borrows.
 class LoadedModelSource : public FeedbackSource {
  public:
-  LoadedModelSource(std::unique_ptr<lm::LanguageModel> model, lm::Tokenizer tokenizer,
-                    const tasks::Suite& suite, std::vector<FeedbackRecord> pool,
-                    ModelSourceOptions options)
+  LoadedModelSource(std::unique_ptr<lm::LanguageModel> model,
+                    std::unique_ptr<lm::Tokenizer> tokenizer, const tasks::Suite& suite,
+                    std::vector<FeedbackRecord> pool, ModelSourceOptions options)
       : model_(std::move(model)),
         tokenizer_(std::move(tokenizer)),
-        source_(*model_, tokenizer_, suite, std::move(pool), options) {}
+        source_(*model_, tokenizer_.get(), suite, std::move(pool), options) {}
   std::vector<FeedbackRecord> Run(const std::vector<FeedbackItem>& items) override {
     return source_.Run(items);
   }
 
  private:
   std::unique_ptr<lm::LanguageModel> model_;
-  lm::Tokenizer tokenizer_;
+  std::unique_ptr<lm::Tokenizer> tokenizer_;  // null: a remote model without --tokenizer
   ModelSource source_;
 };
 
@@ -226,9 +246,18 @@ std::unique_ptr<FeedbackSource> MakeModelSource(const std::string& model_dir,
   load.device = options.device;
   load.dtype = options.dtype;
   load.threads = options.threads;
+  load.remote = options.remote;
+  load.remote.tokenizer_dir = options.tokenizer_dir;
+  const bool remote = lm::IsRemoteModel(model_dir);
+  if (remote && load.remote.journal_path.empty())
+    load.remote.journal_path = DefaultRequestJournal(options.out_path);
   std::unique_ptr<lm::LanguageModel> model = lm::LoadLanguageModel(model_dir, load);
-  lm::Tokenizer tokenizer =
-      lm::Tokenizer::Load(options.tokenizer_dir.empty() ? model_dir : options.tokenizer_dir);
+  // A remote chat model needs no local tokenizer: the server applies its chat template.
+  std::unique_ptr<lm::Tokenizer> tokenizer;
+  if (!options.tokenizer_dir.empty() || !remote) {
+    tokenizer = std::make_unique<lm::Tokenizer>(
+        lm::Tokenizer::Load(options.tokenizer_dir.empty() ? model_dir : options.tokenizer_dir));
+  }
   ModelSourceOptions source;
   source.shots = options.shots;
   source.show_tests = options.show_tests;

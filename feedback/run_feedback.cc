@@ -1,5 +1,6 @@
 #include "feedback/run_feedback.h"
 
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -110,8 +111,9 @@ FeedbackStats RunFeedback(const FeedbackOptions& options) {
       records = ExecutionSource(selection->suite, sandbox, execution).Run(items);
     } else {
       if (options.model_source == nullptr) {
-        throw EnvironmentError("--source model: this program has no LibTorch (`ilf feedback` runs "
-                               "it in ilf-torch; a build with -DILF_WITH_TORCH=OFF has none)");
+        throw EnvironmentError(
+            "--source model: this program has no LibTorch (`ilf feedback` runs "
+            "it in ilf-torch; a build with -DILF_WITH_TORCH=OFF has none)");
       }
       records = options.model_source(spec.arg, selection->suite, options)->Run(items);
     }
@@ -130,7 +132,14 @@ FeedbackStats RunFeedback(const FeedbackOptions& options) {
               {"max_feedback_tokens", options.max_feedback_tokens}};
   WriteFeedback(options.out_path, records, HashJson(config));
   stats.written = records.size();
+  // A remote model's answers are journaled for a rerun of an interrupted command; not needed now.
+  if (spec.kind == "model" && options.remote.journal_path.empty())
+    std::filesystem::remove(DefaultRequestJournal(options.out_path));
   return stats;
+}
+
+std::string DefaultRequestJournal(const std::string& out_path) {
+  return out_path + ".requests.jsonl";
 }
 
 }  // namespace ilf::feedback

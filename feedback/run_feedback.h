@@ -20,6 +20,7 @@
 
 #include "feedback/feedback.h"
 #include "src/core/jsonl.h"
+#include "src/lm/language_model.h"
 #include "tasks/suite.h"
 
 namespace ilf::feedback {
@@ -28,8 +29,8 @@ struct FeedbackOptions;
 
 // Makes the model:DIR source (model_source.h's MakeModelSource, which needs LibTorch).
 using ModelSourceFactory = std::unique_ptr<FeedbackSource> (*)(const std::string& model_dir,
-                                                                const tasks::Suite& suite,
-                                                                const FeedbackOptions& options);
+                                                               const tasks::Suite& suite,
+                                                               const FeedbackOptions& options);
 
 struct FeedbackOptions {
   std::string source;        // "human:FILE", "model:DIR" or "execution"
@@ -50,7 +51,9 @@ struct FeedbackOptions {
   std::string device = "auto";   // lm::LoadOptions
   std::string dtype = "auto";
   int threads = 0;
-  std::string tokenizer_dir;  // "" = the model directory
+  std::string tokenizer_dir;  // "" = the model directory; none for an endpoint (chat needs none)
+  lm::RemoteOptions remote;   // an http(s):// model's name, concurrency, retries, journal (""
+                              // = DefaultRequestJournal(out_path), removed once written)
   ModelSourceFactory model_source = nullptr;  // makes the source; nullptr: model:DIR is an error
   // Execution source only.
   int64_t max_feedback_tokens = 160;  // budget of an execution note, in whitespace-separated words
@@ -67,6 +70,9 @@ struct FeedbackStats {
 };
 
 FeedbackStats RunFeedback(const FeedbackOptions& options);
+
+// Where a remote model source journals its answers unless told: OUT.requests.jsonl.
+std::string DefaultRequestJournal(const std::string& out_path);
 
 // The items RunFeedback takes from an ilf.results file: records of tasks in `selection`'s split,
 // chosen by SelectIncorrect. Unknown task ids, unknown verdicts and records without `program`

@@ -6,6 +6,7 @@
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/executable.h"
+#include "runner/remote_flags.h"
 #include "src/core/error.h"
 
 namespace ilf {
@@ -20,7 +21,9 @@ int RunFeedback(int argc, char** argv) {
   feedback::FeedbackOptions o;
   app.add_option("--source", o.source,
                  "human:FILE (ilf.feedback or the paper's surge_annotations.jsonl), "
-                 "model:DIR (a checkpoint) or execution (the sandbox's observations)")
+                 "model:DIR (a checkpoint), model:http(s)://HOST:PORT/v1 (an OpenAI-compatible "
+                 "endpoint, chat through /v1/chat/completions, key from ILF_API_KEY) or execution "
+                 "(the sandbox's observations)")
       ->required();
   app.add_option("--suite", o.suite, "NAME[:SPLIT] or MANIFEST.json[:SPLIT]")->required();
   app.add_option("--results", o.results_path,
@@ -59,7 +62,9 @@ int RunFeedback(int argc, char** argv) {
   app.add_option("--threads", o.threads, "model: CPU threads (0 = the core count)")
       ->check(IntAtLeast(0));
   app.add_option("--tokenizer", o.tokenizer_dir,
-                 "model: tokenizer directory (default: the model's)");
+                 "model: tokenizer directory (default: the model's; an endpoint needs none for "
+                 "chat)");
+  AddRemoteFlags(app, &o.remote);
   app.add_option("--max-words", o.max_feedback_tokens, "execution: longest note, in words")
       ->capture_default_str()
       ->check(IntAtLeast(1));

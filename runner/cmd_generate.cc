@@ -22,7 +22,10 @@ namespace {
 
 struct PromptItem {
   Json task_id;              // from the input record or suite, else the record's index
-  std::vector<int64_t> ids;  // prompt token ids
+  std::vector<int64_t> ids;  // prompt token ids (encoded locally)
+  std::string text;          // the prompt text, when given as text
+  bool has_text = false;
+  std::string where;  // file:line or suite task, for errors
 };
 
 std::vector<int64_t> Encode(const lm::Tokenizer* tokenizer, const std::string& text, bool chat,
@@ -37,12 +40,12 @@ std::vector<int64_t> Encode(const lm::Tokenizer* tokenizer, const std::string& t
   return std::vector<int64_t>(ids.begin(), ids.end());
 }
 
-std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer* tokenizer,
-                                    bool chat) {
+std::vector<PromptItem> ReadPrompts(const std::string& path) {
   std::vector<PromptItem> items;
   for (const JsonlRecord& record : ReadJsonl(path)) {
     PromptItem item;
     item.task_id = record.Has("task_id") ? record.Field("task_id") : Json(items.size());
+    item.where = record.Where();
     if (record.Has("prompt_ids")) {
       const Json& ids = record.Field("prompt_ids");
       if (!ids.is_array())
@@ -53,7 +56,8 @@ std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer
         item.ids.push_back(id.get<int64_t>());
       }
     } else if (record.Has("prompt")) {
-      item.ids = Encode(tokenizer, record.String("prompt"), chat, record.Where());
+      item.text = record.String("prompt");
+      item.has_text = true;
     } else {
       throw Error(record.Where() + ": expected a 'prompt' (text) or 'prompt_ids' field");
     }
@@ -62,16 +66,49 @@ std::vector<PromptItem> ReadPrompts(const std::string& path, const lm::Tokenizer
   return items;
 }
 
-std::vector<PromptItem> SuitePrompts(const std::string& spec, const lm::Tokenizer* tokenizer,
-                                     bool chat) {
+std::vector<PromptItem> SuitePrompts(const std::string& spec) {
   std::unique_ptr<tasks::SuiteSelection> selection = tasks::SelectSuite(spec);
   std::vector<PromptItem> items;
   for (const tasks::Task* task : selection->tasks) {
-    std::string prompt = tasks::BuildPrompt(selection->suite, *task);
-    items.push_back(
-        {task->task_id, Encode(tokenizer, prompt, chat, spec + " task " + task->task_id)});
+    items.push_back({task->task_id,
+                     {},
+                     tasks::BuildPrompt(selection->suite, *task),
+                     true,
+                     spec + " task " + task->task_id});
   }
   return items;
+}
+
+// --chat with an endpoint: each prompt as a user message to /v1/chat/completions (the server's
+// chat template; no local tokenizer needed). Completion ids are the server's when it sends them
+// (vLLM, `ilf serve`), else re-encoded with --tokenizer, else empty; with a tokenizer the stop
+// rules cut the ids as in process, without one they cut the text and the ids are left out.
+std::vector<lm::Sample> RemoteChat(lm::LanguageModel& model, const std::vector<PromptItem>& items,
+                                   const lm::GenerateOptions& gen, const lm::StopRules& rules,
+                                   const lm::Tokenizer* tokenizer, const lm::StopFn& stop,
+                                   std::vector<std::string>* texts) {
+  std::vector<lm::Conversation> conversations;
+  for (const PromptItem& item : items) {
+    if (!item.has_text) {
+      throw Error(item.where +
+                  ": --chat with an endpoint sends the prompt as a chat message; give 'prompt' "
+                  "text, not prompt_ids");
+    }
+    conversations.push_back({{"user", item.text}});
+  }
+  std::vector<lm::Sample> samples;
+  for (lm::ChatReply& reply :
+       model.Chat(conversations, {gen, rules.stop_strings, /*logprobs=*/true}, tokenizer,
+                  tokenizer ? stop : nullptr)) {
+    std::string text = reply.text;
+    std::optional<size_t> cut = lm::FindStop(text, rules);
+    if (cut) text.resize(*cut);
+    if (cut && !tokenizer) reply.completion_ids.clear();  // they would run past the text
+    texts->push_back(text);
+    samples.push_back({reply.conversation_index, reply.sample_id, std::move(reply.completion_ids),
+                       reply.logprob, std::move(reply.token_logprobs), reply.finish_reason});
+  }
+  return samples;
 }
 
 }  // namespace
@@ -113,11 +150,16 @@ int RunGenerate(int argc, char** argv) {
 
   std::unique_ptr<lm::Tokenizer> tokenizer = LoadTokenizer(model_flags);
   const std::string& model_dir = model_flags.model_dir;
-  std::vector<PromptItem> items = suite.empty() ? ReadPrompts(prompts_path, tokenizer.get(), chat)
-                                                : SuitePrompts(suite, tokenizer.get(), chat);
+  const bool remote_chat = chat && lm::IsRemoteModel(model_dir);
+  std::vector<PromptItem> items = suite.empty() ? ReadPrompts(prompts_path) : SuitePrompts(suite);
+  if (!remote_chat) {
+    for (PromptItem& item : items) {
+      if (item.has_text) item.ids = Encode(tokenizer.get(), item.text, chat, item.where);
+    }
+  }
   lm::StopRules rules{stops, top_level.value_or(!suite.empty())};
   bool stopping = !rules.stop_strings.empty() || rules.top_level_line;
-  if (stopping && !tokenizer)
+  if (stopping && !tokenizer && !remote_chat)
     throw Error("--stop needs a tokenizer to decode completions; pass --tokenizer");
 
   // An endpoint's answers are journaled beside the output as they arrive: an interrupted run
@@ -143,10 +185,16 @@ int RunGenerate(int argc, char** argv) {
   }
   Progress progress("generate", static_cast<int64_t>(prompts.size()) * gen.n);
   int64_t reported = 0;
-  std::vector<lm::Sample> samples = model->Generate(prompts, gen, stop, [&](int64_t finished) {
-    progress.Advance(finished - reported);
-    reported = finished;
-  });
+  std::vector<lm::Sample> samples;
+  std::vector<std::string> chat_texts;  // remote chat: the replies' texts, cut by the stop rules
+  if (remote_chat) {
+    samples = RemoteChat(*model, items, gen, rules, tokenizer.get(), stop, &chat_texts);
+  } else {
+    samples = model->Generate(prompts, gen, stop, [&](int64_t finished) {
+      progress.Advance(finished - reported);
+      reported = finished;
+    });
+  }
   progress.Finish();
   if (!lm::IsRemoteModel(model_dir))
     LogInfo("generate: {}", model->last_generation_stats().Summary());
@@ -156,9 +204,10 @@ int RunGenerate(int argc, char** argv) {
     model_name = std::filesystem::path(model_dir).parent_path().filename().string();
   if (lm::IsRemoteModel(model_dir)) model_name = model->info().name;
   JsonlWriter writer(out_path);
-  for (const lm::Sample& sample : samples) {
-    std::string text;
-    if (tokenizer) {
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const lm::Sample& sample = samples[i];
+    std::string text = remote_chat ? chat_texts[i] : "";
+    if (tokenizer && (!remote_chat || !sample.completion_ids.empty())) {
       text = decode(sample.completion_ids);
       if (std::optional<size_t> cut = FindStop(text, rules)) text.resize(*cut);
     }

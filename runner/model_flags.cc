@@ -2,12 +2,12 @@
 
 #include <filesystem>
 
+#include "runner/remote_flags.h"
 #include "src/lm/checkpoint_dir.h"
 
 namespace ilf {
 
 void AddModelFlags(CLI::App& app, ModelFlags* flags) {
-  lm::RemoteOptions& remote = flags->load.remote;
   app.add_option("--model", flags->model_dir,
                  "checkpoint directory (config.json + *.safetensors), or an OpenAI-compatible "
                  "endpoint http(s)://HOST:PORT/v1 (vLLM, SGLang, ilf serve; key from ILF_API_KEY)")
@@ -19,20 +19,7 @@ void AddModelFlags(CLI::App& app, ModelFlags* flags) {
   app.add_option("--threads", flags->load.threads, "CPU threads (0 = all cores)")
       ->capture_default_str()
       ->check(IntAtLeast(0));
-  app.add_option("--model-name", remote.model_name,
-                 "endpoint: the served model's name (default: the first of /v1/models)");
-  app.add_option("--concurrency", remote.concurrency, "endpoint: requests in flight")
-      ->capture_default_str()
-      ->check(IntAtLeast(1));
-  app.add_option("--max-retries", remote.max_retries,
-                 "endpoint: retries after 429, 5xx, a dropped connection or a timeout")
-      ->capture_default_str()
-      ->check(IntAtLeast(0));
-  app.add_option("--request-timeout", remote.request_timeout_s, "endpoint: seconds per request")
-      ->capture_default_str()
-      ->check(RealBetween(0, kNoMax, /*open_min=*/true));
-  app.add_option("--request-journal", remote.journal_path,
-                 "endpoint: JSONL of answers kept for a rerun (default: OUT.requests.jsonl)");
+  AddRemoteFlags(app, &flags->load.remote);
 }
 
 void AddSamplingFlags(CLI::App& app, lm::GenerateOptions* gen) {

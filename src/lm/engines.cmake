@@ -6,7 +6,9 @@ include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/tokenizer.cmake)
 set(ILF_ENGINES_DIR ${CMAKE_SOURCE_DIR}/src/lm)
 ilf_library(ilf_engines
-  SOURCES ${ILF_ENGINES_DIR}/openai_protocol.cc ${ILF_ENGINES_DIR}/remote_model.cc
+  SOURCES ${ILF_ENGINES_DIR}/chat.cc ${ILF_ENGINES_DIR}/openai_client.cc
+          ${ILF_ENGINES_DIR}/openai_embeddings.cc ${ILF_ENGINES_DIR}/openai_protocol.cc
+          ${ILF_ENGINES_DIR}/remote_model.cc
           ${ILF_ENGINES_DIR}/request_journal.cc ${ILF_ENGINES_DIR}/serve.cc
           ${ILF_ENGINES_DIR}/serve_batcher.cc
   DEPS ilf_tokenizer ilf_core PkgConfig::HTTPLIB Threads::Threads fmt::fmt

@@ -18,9 +18,12 @@
 #include <vector>
 
 #include "src/core/error.h"
+#include "src/lm/chat_template.h"
 #include "src/lm/generation_stats.h"
 
 namespace ilf::lm {
+
+class Tokenizer;
 
 // How the remote engine talks to an OpenAI-compatible server (ignored for a checkpoint directory).
 // The API key comes from the environment (ILF_API_KEY) only, so it never sits in a config, a log
@@ -76,6 +79,29 @@ using StopFn =
 // Called as samples finish (count finished so far), for progress.
 using ProgressFn = std::function<void(int64_t finished)>;
 
+// A chat: messages in order, answered by the assistant (ChatMessage: src/lm/chat_template.h).
+using Conversation = std::vector<ChatMessage>;
+
+struct ChatOptions {
+  GenerateOptions generate;       // n, temperature, top_k, top_p, max_new_tokens, seed (chat i
+                                  // draws from PromptSeed(seed, i)), end-of-text handling
+  std::vector<std::string> stop;  // stop strings: a reply's text ends before the first of them
+  bool logprobs = true;           // remote: ask for token log-probs and ids (vLLM's
+                                  // return_tokens_as_token_ids); false suits APIs that refuse them
+};
+
+struct ChatReply {
+  int64_t conversation_index = 0;       // index into the conversations given
+  int64_t sample_id = 0;                // 0 .. n - 1
+  std::string text;                     // the reply, special tokens left out, cut at a stop string
+  std::vector<int64_t> completion_ids;  // its tokens: in process always; remote when the server
+                                        // sends ids, else re-encoded from text with a tokenizer,
+                                        // else empty
+  std::vector<double> token_logprobs;   // one per completion id, when the ids came from the model
+  double logprob = 0;                   // their sum
+  std::string finish_reason;            // "eos", "stop" (a stop string or the StopFn) or "length"
+};
+
 struct ScoreRequest {
   std::vector<int64_t> prompt;        // at least one token
   std::vector<int64_t> continuation;  // the tokens scored
@@ -104,6 +130,15 @@ class LanguageModel {
   virtual std::vector<Sample> Generate(const std::vector<std::vector<int64_t>>& prompts,
                                        const GenerateOptions& options, const StopFn& stop = nullptr,
                                        const ProgressFn& progress = nullptr) = 0;
+  // Replies to each conversation, ordered by conversation, then sample_id. In process (this
+  // default): the tokenizer's chat template, Encode, Generate (stopping at `options.stop` and where
+  // `stop` says, as Generate does) and decode; `tokenizer` is required. The remote engine sends
+  // the messages to /v1/chat/completions instead (the server applies its own template), so it
+  // needs no tokenizer; with one it re-encodes replies that come without token ids. `stop` is
+  // applied there to the returned ids (when known), as in process while decoding.
+  virtual std::vector<ChatReply> Chat(const std::vector<Conversation>& conversations,
+                                      const ChatOptions& options, const Tokenizer* tokenizer,
+                                      const StopFn& stop = nullptr);
   // Log-probs of each continuation given its prompt.
   virtual std::vector<ScoreResult> Score(const std::vector<ScoreRequest>& requests) = 0;
   // log p(candidate | prompt) at the next position, [prompts][candidates].
@@ -111,8 +146,8 @@ class LanguageModel {
       const std::vector<std::vector<int64_t>>& prompts, const std::vector<int64_t>& candidates) = 0;
   // The final hidden states (after the last norm, before the LM head) of each sequence, averaged
   // over its positions, [sequences][hidden size]: an embedding for similarity (Scheurer et al.
-  // 2022). Every sequence needs at least one token. Engines that cannot see hidden states (a
-  // remote server) throw ilf::Error.
+  // 2022). Every sequence needs at least one token. The remote engine asks /v1/embeddings (which
+  // `ilf serve` answers with exactly this); engines that cannot throw ilf::Error.
   virtual std::vector<std::vector<double>> MeanHiddenStates(
       const std::vector<std::vector<int64_t>>& sequences) {
     throw Error(info().path + ": this engine does not expose hidden states");

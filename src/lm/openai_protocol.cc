@@ -92,19 +92,97 @@ void ParseSampling(const Json& body, CompletionRequest* r) {
   if (r->max_tokens < 0) Bad("max_tokens", fmt::format("{} (expected >= 0)", r->max_tokens));
 }
 
+// The fields both request bodies carry beyond their prompt or messages, as the remote engine sends
+// them: vLLM's extensions only when set, so a hosted API that refuses unknown fields accepts it.
+Json SamplingJson(const CompletionRequest& r) {
+  Json body = {{"model", r.model},
+               {"n", r.n},
+               {"temperature", r.temperature},
+               {"top_p", r.top_p},
+               {"max_tokens", r.max_tokens}};
+  if (r.top_k > 0) body["top_k"] = r.top_k;
+  if (!r.stop.empty()) body["stop"] = r.stop;
+  if (!r.stop_token_ids.empty()) body["stop_token_ids"] = r.stop_token_ids;
+  if (r.seed) body["seed"] = *r.seed;
+  if (r.ignore_eos) body["ignore_eos"] = true;
+  if (r.return_tokens_as_token_ids) body["return_tokens_as_token_ids"] = true;
+  return body;
+}
+
+// One answered token: "token_id:ID" gives its id (vLLM's return_tokens_as_token_ids); any other
+// spelling clears *all_ids, and the choice's token_ids are dropped at the end.
+void AddToken(const std::string& token, std::optional<double> logprob, CompletionChoice* choice,
+              bool* all_ids) {
+  choice->tokens.push_back(token);
+  choice->token_logprobs.push_back(logprob);
+  if (token.rfind(kTokenIdPrefix, 0) != 0) {
+    *all_ids = false;
+    return;
+  }
+  try {
+    choice->token_ids.push_back(std::stoll(token.substr(sizeof(kTokenIdPrefix) - 1)));
+  } catch (const std::exception&) {
+    throw Error("server answer: token '" + token.substr(0, 80) + "' is not token_id:INTEGER");
+  }
+}
+
+void SortByIndex(std::vector<CompletionChoice>* choices) {
+  std::stable_sort(
+      choices->begin(), choices->end(),
+      [](const CompletionChoice& a, const CompletionChoice& b) { return a.index < b.index; });
+}
+
+// Optional fields of an answer, read without nlohmann's type errors or float-to-int casts.
+std::string TextField(const Json& in, const char* key) {
+  auto it = in.find(key);
+  return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t IntegerField(const Json& in, const char* key, int64_t fallback) {
+  auto it = in.find(key);
+  if (it == in.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) {
+    throw Error(std::string("server answer: '") + key +
+                "' is not an integer: " + it->dump().substr(0, 80));
+  }
+  return it->get<int64_t>();
+}
+
+// An answer's id and model, after checking it has a 'choices' list.
+CompletionResponse ResponseHead(const Json& body) {
+  if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array())
+    throw Error("server answer: no 'choices' list");
+  CompletionResponse r;
+  r.id = TextField(body, "id");
+  r.model = TextField(body, "model");
+  return r;
+}
+
+void ReadUsage(const Json& body, CompletionResponse* r) {
+  if (body.contains("usage") && body["usage"].is_object()) {
+    r->prompt_tokens = IntegerField(body["usage"], "prompt_tokens", 0);
+    r->completion_tokens = IntegerField(body["usage"], "completion_tokens", 0);
+  }
+}
+
 }  // namespace
+
+std::vector<PromptInput> ParsePrompts(const Json& value, const std::string& field) {
+  std::vector<PromptInput> prompts;
+  if (value.is_array() && !value.empty() && (value[0].is_string() || value[0].is_array())) {
+    for (const Json& one : value) prompts.push_back(PromptOf(one, field));
+  } else {
+    prompts.push_back(PromptOf(value, field));
+  }
+  return prompts;
+}
 
 CompletionRequest ParseCompletionRequest(const Json& body) {
   if (!body.is_object()) Bad("(body)", "expected a JSON object");
   CompletionRequest r;
   ParseSampling(body, &r);
   if (!body.contains("prompt")) Bad("prompt", "missing");
-  const Json& prompt = body["prompt"];
-  if (prompt.is_array() && !prompt.empty() && (prompt[0].is_string() || prompt[0].is_array())) {
-    for (const Json& one : prompt) r.prompts.push_back(PromptOf(one, "prompt"));
-  } else {
-    r.prompts.push_back(PromptOf(prompt, "prompt"));
-  }
+  r.prompts = ParsePrompts(body["prompt"], "prompt");
   if (body.contains("logprobs") && !body["logprobs"].is_null()) {
     r.logprobs = Get<int64_t>(body, "logprobs", 0);
     if (*r.logprobs != 0) {
@@ -121,20 +199,10 @@ CompletionRequest ParseCompletionRequest(const Json& body) {
 Json CompletionRequestJson(const CompletionRequest& r) {
   Json prompts = Json::array();
   for (const PromptInput& p : r.prompts) prompts.push_back(p.is_text ? Json(p.text) : Json(p.ids));
-  Json body = {{"model", r.model},
-               {"n", r.n},
-               {"temperature", r.temperature},
-               {"top_p", r.top_p},
-               {"max_tokens", r.max_tokens},
-               {"echo", r.echo}};
+  Json body = SamplingJson(r);
+  body["echo"] = r.echo;
   body["prompt"] = prompts.size() == 1 ? prompts[0] : prompts;
-  if (r.top_k > 0) body["top_k"] = r.top_k;
-  if (!r.stop.empty()) body["stop"] = r.stop;
-  if (!r.stop_token_ids.empty()) body["stop_token_ids"] = r.stop_token_ids;
-  if (r.seed) body["seed"] = *r.seed;
   if (r.logprobs) body["logprobs"] = *r.logprobs;
-  if (r.ignore_eos) body["ignore_eos"] = true;
-  if (r.return_tokens_as_token_ids) body["return_tokens_as_token_ids"] = true;
   return body;
 }
 
@@ -169,30 +237,14 @@ Json CompletionResponseJson(const CompletionResponse& response, bool tokens_as_i
 
 CompletionResponse ParseCompletionResponse(const Json& body) {
   auto bad = [](const std::string& what) -> Error { return Error("server answer: " + what); };
-  // Optional fields of the answer, read without nlohmann's type errors or float-to-int casts.
-  auto text = [](const Json& in, const char* key) {
-    auto it = in.find(key);
-    return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  auto integer = [&](const Json& in, const char* key, int64_t fallback) {
-    auto it = in.find(key);
-    if (it == in.end() || it->is_null()) return fallback;
-    if (!it->is_number_integer())
-      throw bad(std::string("'") + key + "' is not an integer: " + it->dump().substr(0, 80));
-    return it->get<int64_t>();
-  };
-  if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array())
-    throw bad("no 'choices' list");
-  CompletionResponse r;
-  r.id = text(body, "id");
-  r.model = text(body, "model");
+  CompletionResponse r = ResponseHead(body);
   for (const Json& c : body["choices"]) {
     if (!c.is_object() || !c.contains("text") || !c["text"].is_string())
       throw bad("a choice without 'text': " + c.dump().substr(0, 200));
     CompletionChoice choice;
-    choice.index = integer(c, "index", static_cast<int64_t>(r.choices.size()));
+    choice.index = IntegerField(c, "index", static_cast<int64_t>(r.choices.size()));
     choice.text = c["text"].get<std::string>();
-    choice.finish_reason = text(c, "finish_reason");
+    choice.finish_reason = TextField(c, "finish_reason");
     if (c.contains("logprobs") && c["logprobs"].is_object()) {
       const Json& lp = c["logprobs"];
       if (!lp.contains("tokens") || !lp.contains("token_logprobs") || !lp["tokens"].is_array() ||
@@ -200,34 +252,19 @@ CompletionResponse ParseCompletionResponse(const Json& body) {
         throw bad("choice " + std::to_string(choice.index) + ": logprobs without matching tokens");
       choice.has_logprobs = true;
       bool all_ids = true;
-      for (const Json& t : lp["tokens"]) {
-        std::string token = t.is_string() ? t.get<std::string>() : "";
-        choice.tokens.push_back(token);
-        if (token.rfind(kTokenIdPrefix, 0) == 0) {
-          try {
-            choice.token_ids.push_back(std::stoll(token.substr(sizeof(kTokenIdPrefix) - 1)));
-          } catch (const std::exception&) {
-            throw bad("token '" + token + "' is not token_id:INTEGER");
-          }
-        } else {
-          all_ids = false;
-        }
+      for (size_t k = 0; k < lp["tokens"].size(); ++k) {
+        const Json& t = lp["tokens"][k];
+        const Json& v = lp["token_logprobs"][k];
+        AddToken(t.is_string() ? t.get<std::string>() : "",
+                 v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt, &choice,
+                 &all_ids);
       }
       if (!all_ids) choice.token_ids.clear();
-      for (const Json& v : lp["token_logprobs"]) {
-        choice.token_logprobs.push_back(v.is_number() ? std::optional<double>(v.get<double>())
-                                                      : std::nullopt);
-      }
     }
     r.choices.push_back(std::move(choice));
   }
-  std::stable_sort(
-      r.choices.begin(), r.choices.end(),
-      [](const CompletionChoice& a, const CompletionChoice& b) { return a.index < b.index; });
-  if (body.contains("usage") && body["usage"].is_object()) {
-    r.prompt_tokens = integer(body["usage"], "prompt_tokens", 0);
-    r.completion_tokens = integer(body["usage"], "completion_tokens", 0);
-  }
+  SortByIndex(&r.choices);
+  ReadUsage(body, &r);
   return r;
 }
 
@@ -253,16 +290,47 @@ ChatRequest ParseChatRequest(const Json& body) {
       Bad("messages", "each message needs string 'role' and 'content': " + m.dump());
     r.messages.emplace_back(m["role"].get<std::string>(), m["content"].get<std::string>());
   }
-  if (body.contains("logprobs") && Get<bool>(body, "logprobs", false))
-    Bad("logprobs", "not supported on chat completions; use /v1/completions");
+  if (Get<bool>(body, "logprobs", false)) r.sampling.logprobs = 0;
+  if (int64_t top = Get<int64_t>(body, "top_logprobs", 0); top != 0) {
+    Bad("top_logprobs",
+        fmt::format("{}: only 0 (each chosen token's log-prob) is supported, not top alternatives",
+                    top));
+  }
+  r.sampling.return_tokens_as_token_ids = Get<bool>(body, "return_tokens_as_token_ids", false);
   return r;
 }
 
-Json ChatResponseJson(const CompletionResponse& response) {
+Json ChatRequestJson(const ChatRequest& r) {
+  Json body = SamplingJson(r.sampling);
+  Json messages = Json::array();
+  for (const auto& [role, content] : r.messages)
+    messages.push_back({{"role", role}, {"content", content}});
+  body["messages"] = messages;
+  if (r.sampling.logprobs) body["logprobs"] = true;
+  return body;
+}
+
+Json ChatResponseJson(const CompletionResponse& response, bool tokens_as_ids) {
   Json choices = Json::array();
   for (const CompletionChoice& c : response.choices) {
+    Json logprobs = nullptr;
+    if (c.has_logprobs) {
+      Json content = Json::array();
+      for (size_t i = 0; i < c.token_logprobs.size(); ++i) {
+        bool as_id = tokens_as_ids || i >= c.tokens.size();
+        std::string token = as_id ? kTokenIdPrefix + std::to_string(c.token_ids[i]) : c.tokens[i];
+        Json bytes = Json::array();
+        for (unsigned char b : token) bytes.push_back(static_cast<int>(b));
+        content.push_back({{"token", token},
+                           {"logprob", c.token_logprobs[i] ? Json(*c.token_logprobs[i]) : Json()},
+                           {"bytes", as_id ? Json() : bytes},
+                           {"top_logprobs", Json::array()}});
+      }
+      logprobs = {{"content", content}};
+    }
     choices.push_back({{"index", c.index},
                        {"message", {{"role", "assistant"}, {"content", c.text}}},
+                       {"logprobs", logprobs},
                        {"finish_reason", c.finish_reason}});
   }
   return {{"id", response.id},
@@ -270,6 +338,44 @@ Json ChatResponseJson(const CompletionResponse& response) {
           {"model", response.model},
           {"choices", choices},
           {"usage", UsageJson(response)}};
+}
+
+CompletionResponse ParseChatResponse(const Json& body) {
+  auto bad = [](const std::string& what) -> Error { return Error("server answer: " + what); };
+  CompletionResponse r = ResponseHead(body);
+  for (const Json& c : body["choices"]) {
+    if (!c.is_object() || !c.contains("message") || !c["message"].is_object())
+      throw bad("a choice without 'message': " + c.dump().substr(0, 200));
+    const Json& message = c["message"];
+    auto content = message.find("content");
+    if (content != message.end() && !content->is_string() && !content->is_null())
+      throw bad("a message whose 'content' is not text: " + content->dump().substr(0, 200));
+    CompletionChoice choice;
+    choice.index = IntegerField(c, "index", static_cast<int64_t>(r.choices.size()));
+    choice.text = TextField(message, "content");  // null (a refusal, a tool call): empty
+    choice.finish_reason = TextField(c, "finish_reason");
+    if (c.contains("logprobs") && c["logprobs"].is_object()) {
+      const Json& lp = c["logprobs"];
+      if (!lp.contains("content") || !lp["content"].is_array())
+        throw bad("choice " + std::to_string(choice.index) + ": logprobs without a 'content' list");
+      choice.has_logprobs = true;
+      bool all_ids = true;
+      for (const Json& t : lp["content"]) {
+        if (!t.is_object() || !t.contains("token") || !t["token"].is_string())
+          throw bad("choice " + std::to_string(choice.index) + ": a logprob entry without 'token'");
+        auto v = t.find("logprob");
+        AddToken(
+            t["token"].get<std::string>(),
+            v != t.end() && v->is_number() ? std::optional<double>(v->get<double>()) : std::nullopt,
+            &choice, &all_ids);
+      }
+      if (!all_ids) choice.token_ids.clear();
+    }
+    r.choices.push_back(std::move(choice));
+  }
+  SortByIndex(&r.choices);
+  ReadUsage(body, &r);
+  return r;
 }
 
 Json ErrorJson(const std::string& message, const std::string& type, int code) {

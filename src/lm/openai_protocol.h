@@ -41,6 +41,10 @@ struct CompletionRequest {
   bool return_tokens_as_token_ids = false;  // vLLM's: logprobs tokens as "token_id:ID"
 };
 
+// The prompts of a "prompt" (or embeddings "input") value: text, a list of texts, a list of ids or
+// a list of such lists. Throws ilf::Error naming `field` for anything else.
+std::vector<PromptInput> ParsePrompts(const nlohmann::json& value, const std::string& field);
+
 // Parses a /v1/completions body. Throws ilf::Error naming the field for a malformed or unsupported
 // one (the server answers 400 with it).
 CompletionRequest ParseCompletionRequest(const nlohmann::json& body);
@@ -78,13 +82,22 @@ CompletionResponse ParseCompletionResponse(const nlohmann::json& body);
 std::string ServedModelName(const nlohmann::json& models);
 
 // A /v1/chat/completions body: its messages (role, content) and the sampling fields above.
+// OpenAI's "logprobs": true sets sampling.logprobs to 0 (top_logprobs other than 0 is refused).
 struct ChatRequest {
   std::vector<std::pair<std::string, std::string>> messages;  // (role, content)
   CompletionRequest sampling;  // prompts empty; max_tokens from max_tokens/max_completion_tokens
 };
 ChatRequest ParseChatRequest(const nlohmann::json& body);
-// The chat answer of completion choices (message.content = text).
-nlohmann::json ChatResponseJson(const CompletionResponse& response);
+// The /v1/chat/completions body of `request` (what the remote engine sends).
+nlohmann::json ChatRequestJson(const ChatRequest& request);
+// The chat answer of completion choices (message.content = text); with logprobs, OpenAI's
+// logprobs.content list of {token, logprob, bytes, top_logprobs}, tokens as "token_id:ID" when
+// `tokens_as_ids`.
+nlohmann::json ChatResponseJson(const CompletionResponse& response, bool tokens_as_ids);
+// Parses a /v1/chat/completions answer into completion choices (text = message.content, "" when
+// null); logprobs.content tokens spelled "token_id:ID" become token_ids. Throws ilf::Error naming
+// the field for a malformed one.
+CompletionResponse ParseChatResponse(const nlohmann::json& body);
 
 // An OpenAI-style error body: {"error": {"message", "type", "code"}}.
 nlohmann::json ErrorJson(const std::string& message, const std::string& type, int code);

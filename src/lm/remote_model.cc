@@ -1,24 +1,18 @@
 #include "src/lm/remote_model.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cmath>
-#include <cstdlib>
 #include <exception>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "src/core/error.h"
-#include "src/core/interrupt.h"
-#include "src/core/json_parse.h"
 #include "src/core/log.h"
+#include "src/lm/chat.h"
+#include "src/lm/openai_embeddings.h"
 #include "src/lm/openai_protocol.h"
 #include "src/lm/request_journal.h"
 #include "src/lm/sampling_seed.h"
@@ -28,128 +22,8 @@ namespace ilf::lm {
 
 using Json = nlohmann::json;
 
-Endpoint ParseEndpoint(const std::string& url) {
-  size_t scheme_end = url.find("://");
-  std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    throw Error("model endpoint '" + url + "': expected http(s)://HOST[:PORT][/PATH], e.g. " +
-                "http://127.0.0.1:8000/v1");
-  }
-  size_t path_start = url.find('/', scheme_end + 3);
-  Endpoint e;
-  e.origin = url.substr(0, path_start);
-  if (e.origin.size() <= scheme_end + 3) throw Error("model endpoint '" + url + "': no host");
-  e.base_path = path_start == std::string::npos ? "" : url.substr(path_start);
-  while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
-  return e;
-}
-
 bool IsRemoteModel(const std::string& model) {
   return model.rfind("http://", 0) == 0 || model.rfind("https://", 0) == 0;
-}
-
-bool IsRetryable(int status) {
-  return status == 0 || status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
-
-double BackoffSeconds(int attempt, double initial_s, double max_s, double retry_after_s,
-                      double uniform) {
-  if (retry_after_s >= 0) return std::min(retry_after_s, max_s);
-  double ceiling = std::min(max_s, initial_s * std::pow(2.0, std::max(0, attempt - 1)));
-  return uniform * ceiling;
-}
-
-// Keep-alive connections, one per request in flight; a failed one is dropped, not reused.
-struct OpenAiClient::Pool {
-  std::mutex mutex;
-  std::vector<std::unique_ptr<httplib::Client>> idle;
-};
-
-OpenAiClient::OpenAiClient(const std::string& url, const RemoteOptions& options)
-    : url_(url), endpoint_(ParseEndpoint(url)), options_(options), pool_(std::make_unique<Pool>()) {
-  if (const char* key = std::getenv("ILF_API_KEY")) api_key_ = key;
-}
-
-OpenAiClient::~OpenAiClient() = default;
-
-int64_t OpenAiClient::retries() const { return retries_.load(); }
-
-Json OpenAiClient::Post(const std::string& path, const Json& body) const {
-  return Send("POST", path, &body);
-}
-
-Json OpenAiClient::Get(const std::string& path) const { return Send("GET", path, nullptr); }
-
-Json OpenAiClient::Send(const std::string& method, const std::string& path,
-                        const Json* body) const {
-  const std::string target = endpoint_.base_path + path;
-  const std::string where = fmt::format("{} {}{}", method, endpoint_.origin, target);
-  httplib::Headers headers;
-  if (!api_key_.empty()) headers.emplace("Authorization", "Bearer " + api_key_);
-  const std::string payload = body ? body->dump() : "";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string last_error;
-  for (int attempt = 0;; ++attempt) {
-    ThrowIfInterrupted();
-    std::unique_ptr<httplib::Client> client;
-    {
-      std::lock_guard<std::mutex> lock(pool_->mutex);
-      if (!pool_->idle.empty()) {
-        client = std::move(pool_->idle.back());
-        pool_->idle.pop_back();
-      }
-    }
-    if (!client) {
-      client = std::make_unique<httplib::Client>(endpoint_.origin);
-      auto whole = static_cast<time_t>(options_.request_timeout_s);
-      auto micros = static_cast<time_t>((options_.request_timeout_s - whole) * 1e6);
-      client->set_connection_timeout(std::min<time_t>(whole, 30), whole < 30 ? micros : 0);
-      client->set_read_timeout(whole, micros);
-      client->set_write_timeout(whole, micros);
-      client->set_keep_alive(true);
-    }
-    httplib::Result res = body ? client->Post(target, headers, payload, "application/json")
-                               : client->Get(target, headers);
-    int status = res ? res->status : 0;
-    double retry_after = -1;
-    if (res && status == 200) {
-      {
-        std::lock_guard<std::mutex> lock(pool_->mutex);
-        pool_->idle.push_back(std::move(client));
-      }
-      try {  // bounded: a deeply nested answer would overflow the stack in the journal's dump()
-        return ParseJson(res->body, "the answer");
-      } catch (const Error& e) {
-        last_error = std::string(e.what()) + ": " + res->body.substr(0, 200);
-        status = 0;  // a truncated answer: retry
-      }
-    } else if (res) {
-      last_error = fmt::format("HTTP {}: {}", status, res->body.substr(0, 500));
-      if (res->has_header("Retry-After")) {
-        try {
-          retry_after = std::stod(res->get_header_value("Retry-After"));
-        } catch (const std::exception&) {
-          retry_after = -1;
-        }
-      }
-    } else {
-      last_error = "no answer (" + httplib::to_string(res.error()) + ")";
-    }
-    if (!IsRetryable(status)) throw Error(fmt::format("{}: {}", where, last_error));
-    if (attempt >= options_.max_retries) {
-      throw Error(fmt::format("{}: {} (after {} retries; raise --max-retries or check the server)",
-                              where, last_error, attempt));
-    }
-    double wait = BackoffSeconds(attempt + 1, options_.backoff_initial_s, options_.backoff_max_s,
-                                 retry_after, std::uniform_real_distribution<>(0, 1)(rng));
-    LogDebug("{}: {}; retry {} in {:.2f} s", where, last_error, attempt + 1, wait);
-    retries_++;
-    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait);
-    while (std::chrono::steady_clock::now() < until) {  // sleep, but answer Ctrl-C
-      ThrowIfInterrupted();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
 }
 
 namespace {
@@ -179,6 +53,21 @@ void ParallelFor(size_t count, int threads, Fn fn) {
   work();
   for (std::thread& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+// Cuts `ids` after the first prefix `stop` accepts, as the in-process engine stops while decoding.
+// Returns whether it cut.
+bool CutAtStop(const StopFn& stop, int64_t index, std::vector<int64_t>* ids) {
+  if (!stop) return false;
+  std::vector<int64_t> prefix;
+  for (int64_t id : *ids) {
+    prefix.push_back(id);
+    if (stop(index, prefix)) {
+      *ids = std::move(prefix);
+      return true;
+    }
+  }
+  return false;
 }
 
 class RemoteLanguageModel : public LanguageModel {
@@ -221,20 +110,12 @@ class RemoteLanguageModel : public LanguageModel {
     std::atomic<int64_t> finished{0};
     std::mutex progress_mutex;
     ParallelFor(prompts.size(), options_.concurrency, [&](size_t i) {
-      CompletionRequest r;
-      r.model = model_name_;
+      CompletionRequest r = SamplingRequest(options, i);
       r.prompts = {PromptInput{prompts[i], "", false}};
-      r.n = options.n;
-      r.temperature = options.temperature;
-      r.top_p = options.top_p;
-      r.top_k = options.top_k;
-      r.max_tokens = options.max_new_tokens;
-      r.seed = options.prompt_seeds.empty() ? PromptSeed(options.seed, i) : options.prompt_seeds[i];
       r.logprobs = 0;
-      r.ignore_eos = options.ignore_eos;
-      r.stop_token_ids = options.eos_token_ids;
       r.return_tokens_as_token_ids = true;
-      CompletionResponse answer = ParseCompletionResponse(Ask(CompletionRequestJson(r)));
+      CompletionResponse answer =
+          ParseCompletionResponse(Ask("/completions", CompletionRequestJson(r)));
       per_prompt[i] = ToSamples(answer, static_cast<int64_t>(i), options.n, stop);
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
@@ -263,7 +144,8 @@ class RemoteLanguageModel : public LanguageModel {
       r.echo = true;
       r.logprobs = 0;
       r.return_tokens_as_token_ids = true;
-      CompletionResponse answer = ParseCompletionResponse(Ask(CompletionRequestJson(r)));
+      CompletionResponse answer =
+          ParseCompletionResponse(Ask("/completions", CompletionRequestJson(r)));
       const std::string refusal = fmt::format(
           "{} cannot score: its answer to echo + logprobs with max_tokens 0 ", client_.url());
       if (answer.choices.empty() || !answer.choices[0].has_logprobs)
@@ -301,15 +183,90 @@ class RemoteLanguageModel : public LanguageModel {
     return out;
   }
 
+  std::vector<ChatReply> Chat(const std::vector<Conversation>& conversations,
+                              const ChatOptions& options, const Tokenizer* tokenizer,
+                              const StopFn& stop) override {
+    const GenerateOptions& g = options.generate;
+    if (!g.prompt_seeds.empty() && g.prompt_seeds.size() != conversations.size())
+      throw Error("prompt_seeds: one per conversation");
+    if (!tokenizer) tokenizer = tokenizer_.get();
+    std::vector<std::vector<ChatReply>> per_chat(conversations.size());
+    ParallelFor(conversations.size(), options_.concurrency, [&](size_t i) {
+      ChatRequest r;
+      for (const ChatMessage& m : conversations[i]) r.messages.emplace_back(m.role, m.content);
+      r.sampling = SamplingRequest(g, i);
+      r.sampling.stop = options.stop;
+      if (options.logprobs) r.sampling.logprobs = 0;
+      r.sampling.return_tokens_as_token_ids = options.logprobs;
+      CompletionResponse answer = ParseChatResponse(Ask("/chat/completions", ChatRequestJson(r)));
+      per_chat[i] = ToReplies(answer, static_cast<int64_t>(i), options, tokenizer, stop);
+    });
+    std::vector<ChatReply> replies;
+    for (auto& group : per_chat) {
+      for (ChatReply& r : group) replies.push_back(std::move(r));
+    }
+    return replies;
+  }
+
+  std::vector<std::vector<double>> MeanHiddenStates(
+      const std::vector<std::vector<int64_t>>& sequences) override {
+    // Batches of kEmbedBatch sequences, `concurrency` batches in flight: `ilf serve` merges
+    // concurrent requests into one forward pass anyway.
+    constexpr size_t kEmbedBatch = 16;
+    std::vector<std::vector<double>> out(sequences.size());
+    size_t batches = (sequences.size() + kEmbedBatch - 1) / kEmbedBatch;
+    ParallelFor(batches, options_.concurrency, [&](size_t b) {
+      EmbeddingRequest r;
+      r.model = model_name_;
+      size_t begin = b * kEmbedBatch, end = std::min(sequences.size(), begin + kEmbedBatch);
+      for (size_t i = begin; i < end; ++i) {
+        if (sequences[i].empty()) throw Error(fmt::format("sequence {}: no tokens to embed", i));
+        r.inputs.push_back(PromptInput{sequences[i], "", false});
+      }
+      Json answer;
+      try {
+        answer = Ask("/embeddings", EmbeddingRequestJson(r));
+      } catch (const HttpStatusError& e) {
+        if (e.status() != 404 && e.status() != 405) throw;
+        throw Error(fmt::format(
+            "{}/embeddings: this server does not serve embeddings; serve the model with `ilf "
+            "serve` (mean-pooled hidden states), or run the model in process ({})",
+            client_.url(), e.what()));
+      }
+      EmbeddingResponse embeddings = ParseEmbeddingResponse(answer);
+      if (embeddings.embeddings.size() != end - begin) {
+        throw Error(fmt::format("{}/embeddings: {} embeddings for {} inputs", client_.url(),
+                                embeddings.embeddings.size(), end - begin));
+      }
+      for (size_t i = begin; i < end; ++i) out[i] = std::move(embeddings.embeddings[i - begin]);
+    });
+    return out;
+  }
+
   const ModelInfo& info() const override { return info_; }
 
  private:
-  // The journal's answer to `body`, else the server's (journaled as it arrives).
-  Json Ask(const Json& body) {
+  // The sampling fields of a request for prompt (or conversation) `i` of a call with `options`.
+  CompletionRequest SamplingRequest(const GenerateOptions& options, size_t i) const {
+    CompletionRequest r;
+    r.model = model_name_;
+    r.n = options.n;
+    r.temperature = options.temperature;
+    r.top_p = options.top_p;
+    r.top_k = options.top_k;
+    r.max_tokens = options.max_new_tokens;
+    r.seed = options.prompt_seeds.empty() ? PromptSeed(options.seed, i) : options.prompt_seeds[i];
+    r.ignore_eos = options.ignore_eos;
+    r.stop_token_ids = options.eos_token_ids;
+    return r;
+  }
+
+  // The journal's answer to `body` at `path`, else the server's (journaled as it arrives).
+  Json Ask(const std::string& path, const Json& body) {
     if (journal_) {
       if (std::optional<Json> known = journal_->Find(body)) return *known;
     }
-    Json answer = client_.Post("/completions", body);
+    Json answer = client_.Post(path, body);
     if (journal_) journal_->Append(body, answer);
     return answer;
   }
@@ -339,17 +296,7 @@ class RemoteLanguageModel : public LanguageModel {
       s.completion_ids = IdsOf(c);
       s.finish_reason = c.finish_reason == "length" ? "length" : "eos";
       bool ids_from_server = c.token_ids.size() == s.completion_ids.size();
-      if (stop) {  // the first prefix the StopFn accepts ends the sample, as in-process
-        std::vector<int64_t> prefix;
-        for (int64_t id : s.completion_ids) {
-          prefix.push_back(id);
-          if (stop(prompt_index, prefix)) {
-            s.completion_ids = prefix;
-            s.finish_reason = "stop";
-            break;
-          }
-        }
-      }
+      if (CutAtStop(stop, prompt_index, &s.completion_ids)) s.finish_reason = "stop";
       if (ids_from_server && c.token_logprobs.size() >= s.completion_ids.size()) {
         for (size_t k = 0; k < s.completion_ids.size(); ++k) {
           double lp = c.token_logprobs[k].value_or(0.0);
@@ -360,6 +307,55 @@ class RemoteLanguageModel : public LanguageModel {
       samples.push_back(std::move(s));
     }
     return samples;
+  }
+
+  // The replies of one chat answer. Token ids come from the server (return_tokens_as_token_ids),
+  // else from re-encoding the text with `tokenizer`, else stay empty. The server's "stop" is
+  // "eos" unless a stop string (found in the ids' text, or asked for when the ids are unknown)
+  // ended the reply; `stop` cuts the ids (and the text, when a tokenizer can decode them).
+  std::vector<ChatReply> ToReplies(const CompletionResponse& answer, int64_t index,
+                                   const ChatOptions& options, const Tokenizer* tokenizer,
+                                   const StopFn& stop) const {
+    if (static_cast<int64_t>(answer.choices.size()) != options.generate.n) {
+      throw Error(fmt::format("{}/chat/completions: {} choices for n = {}", client_.url(),
+                              answer.choices.size(), options.generate.n));
+    }
+    std::vector<ChatReply> replies;
+    for (const CompletionChoice& c : answer.choices) {
+      ChatReply r;
+      r.conversation_index = index;
+      r.sample_id = static_cast<int64_t>(replies.size());
+      r.text = c.text;
+      bool ids_from_server = !c.token_ids.empty() || (c.has_logprobs && c.tokens.empty());
+      r.completion_ids = c.token_ids;
+      if (!ids_from_server && tokenizer && !c.text.empty()) {
+        std::vector<int32_t> ids = tokenizer->Encode(c.text, /*allow_special=*/false);
+        r.completion_ids.assign(ids.begin(), ids.end());
+      }
+      if (c.finish_reason == "length") {
+        r.finish_reason = "length";
+      } else if (options.stop.empty()) {
+        r.finish_reason = "eos";
+      } else if (ids_from_server && tokenizer) {
+        bool stopped = false;
+        ChatReplyText(*tokenizer, r.completion_ids, options.stop, &stopped);
+        r.finish_reason = stopped ? "stop" : "eos";
+      } else {
+        r.finish_reason = "stop";
+      }
+      if (CutAtStop(stop, index, &r.completion_ids)) {
+        r.finish_reason = "stop";
+        if (tokenizer) r.text = ChatReplyText(*tokenizer, r.completion_ids, options.stop);
+      }
+      if (ids_from_server && c.token_logprobs.size() >= r.completion_ids.size()) {
+        for (size_t k = 0; k < r.completion_ids.size(); ++k) {
+          r.token_logprobs.push_back(c.token_logprobs[k].value_or(0.0));
+          r.logprob += r.token_logprobs.back();
+        }
+      }
+      replies.push_back(std::move(r));
+    }
+    return replies;
   }
 
   RemoteOptions options_;

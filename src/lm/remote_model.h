@@ -10,70 +10,30 @@
 // sample), as the in-process engine applies it while decoding. Score sends prompt + continuation
 // with echo, max_tokens 0 and logprobs 0 and reads the continuation's log-probs; a server that
 // answers without them is refused with a clear error. NextTokenLogprobs scores each candidate.
+// Chat sends one /v1/chat/completions request per conversation (messages as text, seeded like
+// prompts; logprobs with tokens as ids when ChatOptions::logprobs), so it needs no local
+// tokenizer: hosted chat APIs offer chat models only there. MeanHiddenStates sends batches of 16
+// token-id sequences to /v1/embeddings (a 404 there is refused as "this server does not serve
+// embeddings"); `ilf serve` answers the mean-pooled final hidden states the in-process engine
+// computes, other servers whatever pooling their model is configured with.
 //
 // Up to `concurrency` requests are in flight (one thread each). A request is retried after 429,
 // 5xx, a dropped connection or a timeout (request_timeout_s) with exponential backoff and full
 // jitter (a 429's Retry-After is honoured, capped at backoff_max_s); other 4xx answers fail at
-// once with the server's message. Every answer is appended to the journal (RemoteOptions::
+// once with the server's message (retries live in OpenAiClient, src/lm/openai_client.h). Every
+// answer (completions, chat and embeddings alike) is appended to the journal (RemoteOptions::
 // journal_path) as it arrives; a rerun finds it there and does not ask again.
 //
 // The API key (ILF_API_KEY) is sent as "Authorization: Bearer" and never logged or written.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "src/lm/language_model.h"
+#include "src/lm/openai_client.h"
 
 namespace ilf::lm {
-
-// The parts of an endpoint URL: "http://h:8000/v1" -> {"http://h:8000", "/v1"}.
-struct Endpoint {
-  std::string origin;     // scheme://host:port
-  std::string base_path;  // path prefix without a trailing '/', e.g. "/v1"
-};
-// Throws ilf::Error for anything but http(s)://HOST[:PORT][/PATH].
-Endpoint ParseEndpoint(const std::string& url);
-
-// Whether an HTTP status (0: no answer: connection refused, dropped or timed out) is worth a retry.
-bool IsRetryable(int status);
-// Seconds to wait before retry `attempt` (1-based): a uniform draw in [0, min(max_s, initial_s *
-// 2^(attempt-1))] (full jitter), or the server's Retry-After (seconds, < 0 when absent) capped at
-// max_s. `uniform` is in [0, 1).
-double BackoffSeconds(int attempt, double initial_s, double max_s, double retry_after_s,
-                      double uniform);
-
-// JSON over HTTP with retries, pooled keep-alive connections and the API key. Thread-safe.
-class OpenAiClient {
- public:
-  OpenAiClient(const std::string& url, const RemoteOptions& options);
-  ~OpenAiClient();
-  OpenAiClient(const OpenAiClient&) = delete;
-  OpenAiClient& operator=(const OpenAiClient&) = delete;
-
-  // POSTs `body` to base_path + path ("/completions"); returns the answer's JSON. Throws
-  // ilf::Error naming the URL and status when retries are exhausted or the server refuses.
-  nlohmann::json Post(const std::string& path, const nlohmann::json& body) const;
-  nlohmann::json Get(const std::string& path) const;
-  int64_t retries() const;  // retries made so far
-  const std::string& url() const { return url_; }
-
- private:
-  struct Pool;
-  nlohmann::json Send(const std::string& method, const std::string& path,
-                      const nlohmann::json* body) const;
-
-  std::string url_;
-  Endpoint endpoint_;
-  RemoteOptions options_;
-  std::string api_key_;
-  std::unique_ptr<Pool> pool_;
-  mutable std::atomic<int64_t> retries_{0};
-};
 
 // Connects to `url` (asks /v1/models for the model name when options.model_name is empty).
 std::unique_ptr<LanguageModel> MakeRemoteLanguageModel(const std::string& url,

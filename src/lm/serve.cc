@@ -10,6 +10,8 @@
 #include "src/core/error.h"
 #include "src/core/json_parse.h"
 #include "src/core/log.h"
+#include "src/lm/chat.h"
+#include "src/lm/openai_embeddings.h"
 #include "src/lm/openai_protocol.h"
 #include "src/lm/sampling_seed.h"
 
@@ -51,10 +53,11 @@ uint64_t FreshSeed() {
   return rng();
 }
 
-// Generation for one parsed request (completions or chat) of already tokenized prompts.
+// Generation for one parsed request (completions or chat) of already tokenized prompts. A chat
+// reply's text leaves special tokens out (ChatReplyText), as vLLM's and the in-process chat's do.
 CompletionResponse Complete(ServeBatcher& batcher, const Tokenizer& tokenizer,
                             const CompletionRequest& request,
-                            const std::vector<std::vector<int64_t>>& prompts) {
+                            const std::vector<std::vector<int64_t>>& prompts, bool chat = false) {
   GenerateJobSpec spec;
   spec.prompts = prompts;
   GenerateOptions& o = spec.options;
@@ -83,7 +86,8 @@ CompletionResponse Complete(ServeBatcher& batcher, const Tokenizer& tokenizer,
     CompletionChoice choice;
     choice.index = s.prompt_index * request.n + s.sample_id;
     bool stopped = false;
-    choice.text = CompletionText(tokenizer, s.completion_ids, request.stop, &stopped);
+    choice.text = chat ? ChatReplyText(tokenizer, s.completion_ids, request.stop, &stopped)
+                       : CompletionText(tokenizer, s.completion_ids, request.stop, &stopped);
     bool full = static_cast<int64_t>(s.completion_ids.size()) >= request.max_tokens;
     choice.finish_reason = s.finish_reason == "eos" || stopped || !full ? "stop" : "length";
     response.completion_tokens += static_cast<int64_t>(s.completion_ids.size());
@@ -246,15 +250,31 @@ void Server::Routes() {
       "/v1/chat/completions", [this, check](const httplib::Request& req, httplib::Response& res) {
         ChatRequest chat = ParseChatRequest(ParseBody(req));
         check(chat.sampling);
-        std::vector<ChatMessage> messages;
+        Conversation messages;
         for (const auto& [role, content] : chat.messages) messages.push_back({role, content});
-        std::vector<int32_t> ids = tokenizer_.Encode(tokenizer_.ApplyChatTemplate(messages, true));
-        CompletionResponse response = Complete(batcher_, tokenizer_, chat.sampling,
-                                               {std::vector<int64_t>(ids.begin(), ids.end())});
+        CompletionResponse response =
+            Complete(batcher_, tokenizer_, chat.sampling, {ChatPromptIds(tokenizer_, messages)},
+                     /*chat=*/true);
         response.id = fmt::format("chatcmpl-{}", next_id_++);
         response.model = options_.model_name;
-        Reply(res, 200, ChatResponseJson(response));
+        Reply(res, 200, ChatResponseJson(response, chat.sampling.return_tokens_as_token_ids));
       });
+  http.Post("/v1/embeddings", [this, check](const httplib::Request& req, httplib::Response& res) {
+    EmbeddingRequest request = ParseEmbeddingRequest(ParseBody(req));
+    CompletionRequest named;
+    named.model = request.model;
+    check(named);
+    std::vector<std::vector<int64_t>> inputs;
+    EmbeddingResponse response;
+    for (const PromptInput& p : request.inputs) {
+      inputs.push_back(PromptIds(tokenizer_, p));
+      if (inputs.back().empty()) throw HttpError{400, "an empty input", "invalid_request_error"};
+      response.prompt_tokens += static_cast<int64_t>(inputs.back().size());
+    }
+    response.embeddings = batcher_.Embed(std::move(inputs));
+    response.model = options_.model_name;
+    Reply(res, 200, EmbeddingResponseJson(response));
+  });
 }
 
 }  // namespace ilf::lm

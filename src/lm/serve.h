@@ -1,5 +1,5 @@
 // OpenAI-compatible HTTP server over a LanguageModel (`ilf serve`): POST /v1/completions,
-// POST /v1/chat/completions, GET /v1/models, GET /health.
+// POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /health.
 //
 // Theory of operation. cpp-httplib's thread pool (http_threads) parses each request into the
 // protocol structs (src/lm/openai_protocol.h) and hands it to one ServeBatcher
@@ -7,8 +7,12 @@
 // pass. A request's seed s draws prompt i of it from PromptSeed(s, i), as an in-process run does
 // for its i-th prompt, so a client asking for prompts a.. seeded PromptSeed(s, a) gets the
 // in-process samples. Scoring is echo + logprobs with max_tokens 0 (vLLM's and OpenAI's legacy
-// behaviour): the prompt's tokens with their log-probs, the first one null. When ILF_API_KEY is set
-// in the server's environment, requests need "Authorization: Bearer KEY" (401 otherwise).
+// behaviour): the prompt's tokens with their log-probs, the first one null. A chat request is its
+// conversation through the model's chat template (src/lm/chat.h, as LanguageModel::Chat in
+// process), answered with OpenAI's logprobs.content when asked. Embeddings are each input's
+// mean-pooled final hidden states (LanguageModel::MeanHiddenStates), requests batched together as
+// scoring requests are. When ILF_API_KEY is set in the server's environment, requests need
+// "Authorization: Bearer KEY" (401 otherwise).
 //
 // Errors: a malformed request or a prompt the model refuses is 400 with an OpenAI error body; an
 // unknown model name 404; a failure of ours 500.

@@ -10,14 +10,17 @@
 namespace ilf::lm {
 
 struct ServeBatcher::Job {
-  bool is_score = false;
+  enum Kind { kGenerate, kScore, kEmbed } kind = kGenerate;
   GenerateJobSpec generate;
   std::vector<ScoreRequest> score;
+  std::vector<std::vector<int64_t>> embed;
   std::promise<std::vector<Sample>> samples;
   std::promise<std::vector<ScoreResult>> scores;
+  std::promise<std::vector<std::vector<double>>> embeddings;
 
   int64_t rows() const {
-    return is_score ? 0 : static_cast<int64_t>(generate.prompts.size()) * generate.options.n;
+    return kind != kGenerate ? 0
+                             : static_cast<int64_t>(generate.prompts.size()) * generate.options.n;
   }
   // Jobs that can share one Generate call.
   auto Key() const {
@@ -27,13 +30,13 @@ struct ServeBatcher::Job {
 };
 
 std::string CompletionText(const Tokenizer& tokenizer, const std::vector<int64_t>& ids,
-                           const std::vector<std::string>& stop, bool* stopped) {
+                           const std::vector<std::string>& stop, bool* stopped, bool skip_special) {
   std::vector<int32_t> known;
   for (int64_t id : ids) {
     if (id >= 0 && id < tokenizer.vocab_size() && tokenizer.HasId(static_cast<int32_t>(id)))
       known.push_back(static_cast<int32_t>(id));
   }
-  std::string text = tokenizer.Decode(known);
+  std::string text = tokenizer.Decode(known, skip_special);
   size_t cut = std::string::npos;
   for (const std::string& s : stop) {
     if (!s.empty()) cut = std::min(cut, text.find(s));
@@ -58,28 +61,37 @@ ServeBatcher::~ServeBatcher() {
   thread_.join();
 }
 
+void ServeBatcher::Enqueue(std::shared_ptr<Job> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
 std::vector<Sample> ServeBatcher::Generate(GenerateJobSpec spec) {
   auto job = std::make_shared<Job>();
   job->generate = std::move(spec);
   std::future<std::vector<Sample>> done = job->samples.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(job);
-  }
-  wake_.notify_one();
+  Enqueue(job);
   return done.get();
 }
 
 std::vector<ScoreResult> ServeBatcher::Score(std::vector<ScoreRequest> requests) {
   auto job = std::make_shared<Job>();
-  job->is_score = true;
+  job->kind = Job::kScore;
   job->score = std::move(requests);
   std::future<std::vector<ScoreResult>> done = job->scores.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(job);
-  }
-  wake_.notify_one();
+  Enqueue(job);
+  return done.get();
+}
+
+std::vector<std::vector<double>> ServeBatcher::Embed(std::vector<std::vector<int64_t>> sequences) {
+  auto job = std::make_shared<Job>();
+  job->kind = Job::kEmbed;
+  job->embed = std::move(sequences);
+  std::future<std::vector<std::vector<double>>> done = job->embeddings.get_future();
+  Enqueue(job);
   return done.get();
 }
 
@@ -95,9 +107,9 @@ std::vector<std::shared_ptr<ServeBatcher::Job>> ServeBatcher::TakeBatch() {
   int64_t rows = first.rows();
   for (auto it = queue_.begin(); it != queue_.end();) {
     const Job& job = **it;
-    bool fits = first.is_score ? job.is_score
-                               : !job.is_score && job.Key() == first.Key() &&
-                                     rows + job.rows() <= max_batch_rows_;
+    bool fits = job.kind == first.kind &&
+                (first.kind != Job::kGenerate ||
+                 (job.Key() == first.Key() && rows + job.rows() <= max_batch_rows_));
     if (fits) {
       rows += job.rows();
       batch.push_back(*it);
@@ -118,10 +130,16 @@ void ServeBatcher::Loop() {
       if (queue_.empty()) return;  // stopping with nothing left
       batch = TakeBatch();
     }
-    if (batch[0]->is_score) {
-      RunScore(batch);
-    } else {
-      RunGenerate(batch);
+    switch (batch[0]->kind) {
+      case Job::kGenerate:
+        RunGenerate(batch);
+        break;
+      case Job::kScore:
+        RunScore(batch);
+        break;
+      case Job::kEmbed:
+        RunEmbed(batch);
+        break;
     }
   }
 }
@@ -190,28 +208,52 @@ void ServeBatcher::RunGenerate(const std::vector<std::shared_ptr<Job>>& jobs) {
   }
 }
 
-void ServeBatcher::RunScore(const std::vector<std::shared_ptr<Job>>& jobs) {
-  std::vector<ScoreRequest> requests;
+namespace {
+
+// Runs `run` over the inputs of all `jobs` at once and hands each job its share of the outputs;
+// when the merged call fails, each job is run alone, so only a bad request gets the error.
+template <typename Input, typename Output, typename JobPtr, typename Run>
+void RunMerged(const std::vector<JobPtr>& jobs, std::vector<Input> JobPtr::element_type::*inputs,
+               std::promise<std::vector<Output>> JobPtr::element_type::*promise, Run run) {
+  std::vector<Input> all;
   for (const auto& job : jobs)
-    requests.insert(requests.end(), job->score.begin(), job->score.end());
-  std::vector<ScoreResult> results;
+    all.insert(all.end(), ((*job).*inputs).begin(), ((*job).*inputs).end());
+  std::vector<Output> outputs;
   try {
-    results = model_.Score(requests);
-  } catch (const std::exception& e) {
+    outputs = run(all);
+  } catch (const std::exception&) {
     if (jobs.size() == 1) {
-      jobs[0]->scores.set_exception(std::current_exception());
+      ((*jobs[0]).*promise).set_exception(std::current_exception());
       return;
     }
-    for (const auto& job : jobs) RunScore({job});
+    for (const auto& job : jobs)
+      RunMerged<Input, Output>(std::vector<JobPtr>{job}, inputs, promise, run);
     return;
   }
   size_t next = 0;
   for (const auto& job : jobs) {
-    size_t count = job->score.size();
-    job->scores.set_value(
-        std::vector<ScoreResult>(results.begin() + next, results.begin() + next + count));
+    size_t count = ((*job).*inputs).size();
+    ((*job).*promise)
+        .set_value(std::vector<Output>(std::make_move_iterator(outputs.begin() + next),
+                                       std::make_move_iterator(outputs.begin() + next + count)));
     next += count;
   }
+}
+
+}  // namespace
+
+void ServeBatcher::RunScore(const std::vector<std::shared_ptr<Job>>& jobs) {
+  RunMerged<ScoreRequest, ScoreResult>(
+      jobs, &Job::score, &Job::scores,
+      [this](const std::vector<ScoreRequest>& requests) { return model_.Score(requests); });
+}
+
+void ServeBatcher::RunEmbed(const std::vector<std::shared_ptr<Job>>& jobs) {
+  RunMerged<std::vector<int64_t>, std::vector<double>>(
+      jobs, &Job::embed, &Job::embeddings,
+      [this](const std::vector<std::vector<int64_t>>& sequences) {
+        return model_.MeanHiddenStates(sequences);
+      });
 }
 
 }  // namespace ilf::lm

@@ -7,10 +7,11 @@
 // (prompts x n), and runs ONE LanguageModel::Generate over all their prompts, with each prompt's
 // own seed (prompt_seeds) and the longest max_tokens of the group; a shorter request's limit and
 // its stop strings end its rows through the StopFn. Score jobs queued together run as one Score
-// call. Because generation draws from (prompt seed, sample, step) and left-padded rows compute what
-// they would alone, a request gets the same answer whatever it is batched with. While a batch runs,
-// new requests queue and form the next batch. When a merged batch fails (a bad prompt), its jobs
-// are rerun one by one so only the bad request gets the error.
+// call, embedding jobs as one MeanHiddenStates call. Because generation draws from (prompt seed,
+// sample, step) and left-padded rows compute what they would alone, a request gets the same answer
+// whatever it is batched with. While a batch runs, new requests queue and form the next batch. When
+// a merged batch fails (a bad prompt), its jobs are rerun one by one so only the bad request gets
+// the error.
 //
 // Thread safety: Generate and Score may be called from any number of threads.
 #pragma once
@@ -54,6 +55,8 @@ class ServeBatcher {
   std::vector<Sample> Generate(GenerateJobSpec spec);
   // Blocks until scored.
   std::vector<ScoreResult> Score(std::vector<ScoreRequest> requests);
+  // Blocks until embedded: each sequence's mean final hidden states (MeanHiddenStates).
+  std::vector<std::vector<double>> Embed(std::vector<std::vector<int64_t>> sequences);
   BatcherStats stats() const;
 
  private:
@@ -62,6 +65,8 @@ class ServeBatcher {
   std::vector<std::shared_ptr<Job>> TakeBatch();  // with mutex_ held
   void RunGenerate(const std::vector<std::shared_ptr<Job>>& jobs);
   void RunScore(const std::vector<std::shared_ptr<Job>>& jobs);
+  void RunEmbed(const std::vector<std::shared_ptr<Job>>& jobs);
+  void Enqueue(std::shared_ptr<Job> job);
 
   LanguageModel& model_;
   const Tokenizer& tokenizer_;
@@ -76,8 +81,9 @@ class ServeBatcher {
 
 // The completion text of `ids`: ids the tokenizer lacks (a model's padded embedding rows) decode
 // to nothing; the text ends before the first of `stop` (OpenAI's rule). `stopped` (optional) tells
-// whether a stop string cut it.
+// whether a stop string cut it. With `skip_special`, special tokens are left out (chat replies).
 std::string CompletionText(const Tokenizer& tokenizer, const std::vector<int64_t>& ids,
-                           const std::vector<std::string>& stop, bool* stopped = nullptr);
+                           const std::vector<std::string>& stop, bool* stopped = nullptr,
+                           bool skip_special = false);
 
 }  // namespace ilf::lm

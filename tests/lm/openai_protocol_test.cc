@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "src/core/atomic_file.h"
+#include "src/lm/openai_embeddings.h"
 #include "src/lm/openai_protocol.h"
 #include "src/lm/remote_model.h"
 #include "src/lm/request_journal.h"
@@ -152,6 +153,112 @@ TEST(OpenAiProtocolTest, MalformedAnswersNameTheField) {
       Json::parse(R"({"id": 5, "model": [], "choices": [{"text": "a", "finish_reason": 1}]})"));
   EXPECT_EQ(r.id, "");
   EXPECT_EQ(r.choices.at(0).finish_reason, "");
+}
+
+TEST(OpenAiProtocolTest, ChatRequestWithLogprobsSurvivesTheWire) {
+  ChatRequest r;
+  r.messages = {{"system", "Be brief."}, {"user", "Hi"}};
+  r.sampling.model = "m";
+  r.sampling.n = 2;
+  r.sampling.temperature = 0.7;
+  r.sampling.max_tokens = 9;
+  r.sampling.stop = {"\n"};
+  r.sampling.seed = 11;
+  r.sampling.logprobs = 0;
+  r.sampling.return_tokens_as_token_ids = true;
+  Json wire = ChatRequestJson(r);
+  EXPECT_EQ(wire["logprobs"], true) << "OpenAI's chat logprobs is a boolean";
+  EXPECT_FALSE(wire.contains("top_k")) << "vLLM's fields only when set";
+  ChatRequest back = ParseChatRequest(wire);
+  EXPECT_EQ(back.messages, r.messages);
+  EXPECT_EQ(back.sampling.n, 2);
+  EXPECT_EQ(back.sampling.seed, 11u);
+  EXPECT_EQ(back.sampling.logprobs, 0);
+  EXPECT_EQ(back.sampling.stop, r.sampling.stop);
+  EXPECT_TRUE(back.sampling.return_tokens_as_token_ids);
+  EXPECT_EQ(ChatRequestJson(back), wire);
+  EXPECT_FALSE(ParseChatRequest({{"messages", wire["messages"]}, {"logprobs", false}})
+                   .sampling.logprobs.has_value());
+  EXPECT_NE(testing::ErrorOf([&] {
+              ParseChatRequest({{"messages", wire["messages"]}, {"top_logprobs", 2}});
+            }).find("top_logprobs"),
+            std::string::npos);
+}
+
+TEST(OpenAiProtocolTest, ChatResponseLogprobsAsIdsOrText) {
+  CompletionResponse r;
+  r.id = "chatcmpl-1";
+  r.model = "m";
+  CompletionChoice c;
+  c.text = "a b";
+  c.has_logprobs = true;
+  c.token_ids = {64, 275};
+  c.tokens = {"a", " b"};
+  c.token_logprobs = {-0.5, -1.25};
+  c.finish_reason = "length";
+  r.choices = {c};
+  for (bool as_ids : {true, false}) {
+    Json wire = ChatResponseJson(r, as_ids);
+    EXPECT_EQ(wire["choices"][0]["message"]["content"], "a b");
+    const Json& content = wire["choices"][0]["logprobs"]["content"];
+    ASSERT_EQ(content.size(), 2u);
+    EXPECT_EQ(content[1]["token"], as_ids ? "token_id:275" : " b");
+    CompletionResponse back = ParseChatResponse(wire);
+    ASSERT_EQ(back.choices.size(), 1u);
+    EXPECT_EQ(back.choices[0].text, "a b");
+    EXPECT_EQ(back.choices[0].finish_reason, "length");
+    EXPECT_EQ(back.choices[0].token_ids, as_ids ? c.token_ids : std::vector<int64_t>{});
+    EXPECT_EQ(back.choices[0].token_logprobs[1], -1.25);
+  }
+  // A refusal's null content is an empty reply; a malformed answer names the field.
+  Json null_content = {{"choices", {{{"message", {{"content", nullptr}}}}}}};
+  EXPECT_EQ(ParseChatResponse(null_content).choices[0].text, "");
+  EXPECT_NE(testing::ErrorOf([] {
+              ParseChatResponse({{"choices", {{{"text", "x"}}}}});
+            }).find("'message'"),
+            std::string::npos);
+  EXPECT_NE(testing::ErrorOf([] {
+              ParseChatResponse(
+                  {{"choices", {{{"message", {{"content", "x"}}}, {"logprobs", {{"x", 1}}}}}}});
+            }).find("'content'"),
+            std::string::npos);
+}
+
+TEST(OpenAiProtocolTest, EmbeddingsRequestAndAnswer) {
+  EmbeddingRequest r;
+  r.model = "m";
+  r.inputs = {PromptInput{{1, 2, 3}, "", false}, PromptInput{{4}, "", false}};
+  Json wire = EmbeddingRequestJson(r);
+  EXPECT_EQ(wire["encoding_format"], "float");
+  EXPECT_EQ(wire["input"], Json::parse("[[1, 2, 3], [4]]"));
+  EmbeddingRequest back = ParseEmbeddingRequest(wire);
+  ASSERT_EQ(back.inputs.size(), 2u);
+  EXPECT_EQ(back.inputs[0].ids, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_TRUE(ParseEmbeddingRequest({{"input", "some text"}}).inputs[0].is_text);
+  EXPECT_NE(testing::ErrorOf([] {
+              ParseEmbeddingRequest({{"input", "x"}, {"encoding_format", "base64"}});
+            }).find("encoding_format"),
+            std::string::npos);
+  EXPECT_NE(testing::ErrorOf([] {
+              ParseEmbeddingRequest({{"model", "m"}});
+            }).find("'input'"),
+            std::string::npos);
+
+  EmbeddingResponse answer;
+  answer.model = "m";
+  answer.embeddings = {{0.25, -1.5}, {3.0, 0.125}};
+  answer.prompt_tokens = 4;
+  Json body = EmbeddingResponseJson(answer);
+  std::swap(body["data"][0], body["data"][1]);  // out of order: "index" decides
+  EmbeddingResponse parsed = ParseEmbeddingResponse(body);
+  EXPECT_EQ(parsed.embeddings, answer.embeddings);
+  EXPECT_EQ(parsed.prompt_tokens, 4);
+  body["data"][0]["index"] = 0;  // now index 0 twice
+  EXPECT_NE(testing::ErrorOf([&] { ParseEmbeddingResponse(body); }).find("twice"),
+            std::string::npos);
+  Json base64 = {{"data", {{{"index", 0}, {"embedding", "AAAA"}}}}};
+  EXPECT_NE(testing::ErrorOf([&] { ParseEmbeddingResponse(base64); }).find("float"),
+            std::string::npos);
 }
 
 TEST(OpenAiProtocolTest, ServedModelNameIsTheFirstListed) {

@@ -3,7 +3,7 @@
 // exactly, log-probs within 1e-5); 64 concurrent clients are batched and answered correctly; a
 // misbehaving proxy (dropped answers, 429, 500, stalls) is retried through; a client killed with
 // SIGKILL resumes from its journal, asking only for what is missing; the API key gates the server
-// and is never written.
+// and is never written; remote embeddings (/v1/embeddings) equal the in-process mean hidden states.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "src/lm/remote_model.h"
 #include "src/lm/serve.h"
 #include "src/lm/tokenizer.h"
+#include "tests/lm/serve_fixtures.h"
 #include "tests/support/test_data.h"
 
 namespace ilf::lm {
@@ -31,35 +33,6 @@ namespace {
 using Json = nlohmann::json;
 using testing::IlfBinary;
 using testing::RunCommand;
-
-// A server over a model, listening on a free loopback port while it lives.
-class LiveServer {
- public:
-  LiveServer(LanguageModel& model, const Tokenizer& tokenizer, int64_t max_batch_rows = 32)
-      : server_(model, tokenizer, Options(max_batch_rows)) {
-    port_ = server_.Bind();
-    thread_ = std::thread([this] { server_.Serve(); });
-  }
-  ~LiveServer() {
-    server_.Stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  int port() const { return port_; }
-  Server& server() { return server_; }
-
- private:
-  static ServeOptions Options(int64_t rows) {
-    ServeOptions o;
-    o.port = 0;
-    o.model_name = "tiny";
-    o.max_batch_rows = rows;
-    return o;
-  }
-  Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -106,20 +79,6 @@ class ServeTest : public ::testing::Test {
     }
     return scratch_.Write("prompts.jsonl", text);
   }
-  // Same records (ids, text, finish reason; log-prob within 1e-5) in the same order.
-  static void ExpectSameSamples(const std::string& a, const std::string& b) {
-    std::vector<JsonlRecord> x = ReadJsonl(a), y = ReadJsonl(b);
-    ASSERT_EQ(x.size(), y.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      EXPECT_EQ(x[i].Field("task_id"), y[i].Field("task_id")) << i;
-      EXPECT_EQ(x[i].Int("sample_id"), y[i].Int("sample_id")) << i;
-      EXPECT_EQ(x[i].Field("completion_ids"), y[i].Field("completion_ids")) << i;
-      EXPECT_EQ(x[i].String("completion"), y[i].String("completion")) << i;
-      EXPECT_EQ(x[i].String("finish_reason"), y[i].String("finish_reason")) << i;
-      EXPECT_NEAR(x[i].Number("logprob"), y[i].Number("logprob"), 1e-5) << i;
-    }
-  }
-
   static inline testing::ScratchDir* dir_ = nullptr;
   static inline std::string model_dir_, tokenizer_dir_;
   static inline LanguageModel* model_ = nullptr;
@@ -246,92 +205,6 @@ TEST_F(ServeTest, ChatModelsHealthAndRefusals) {
   EXPECT_EQ(Json::parse(text->body)["usage"]["completion_tokens"], 4);
 }
 
-// Forwards to a backend server, misbehaving by a plan: each request's number (from 0) picks
-// drop (answer cut after its headers), 429, 500 or a stall longer than the client's timeout;
-// others pass. In "freeze" mode every request after `pass_limit` forwarded ones waits until
-// released and is then refused.
-class FaultyProxy {
- public:
-  FaultyProxy(int backend_port, std::vector<std::string> plan, int pass_limit = 1 << 30)
-      : backend_port_(backend_port), plan_(std::move(plan)), pass_limit_(pass_limit) {
-    server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
-      httplib::Client backend("127.0.0.1", backend_port_);
-      auto r = backend.Get("/v1/models");
-      res.set_content(r->body, "application/json");
-    });
-    server_.Post("/v1/completions",
-                 [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FaultyProxy() {
-    Release();
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  int forwarded() const { return forwarded_; }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    released_ = true;
-    wake_.notify_all();
-  }
-
- private:
-  void Handle(const httplib::Request& req, httplib::Response& res) {
-    size_t number = requests_++;
-    std::string fault = number < plan_.size() ? plan_[number] : "pass";
-    if (fault == "429") {
-      res.status = 429;
-      res.set_header("Retry-After", "0");
-      res.set_content("{\"error\": \"slow down\"}", "application/json");
-      return;
-    }
-    if (fault == "500") {
-      res.status = 500;
-      res.set_content("{\"error\": \"boom\"}", "application/json");
-      return;
-    }
-    if (fault == "stall") {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(3), [this] { return released_; });
-      res.status = 503;
-      return;
-    }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (forwarded_ >= pass_limit_) {  // freeze: hold the request until released
-        wake_.wait(lock, [this] { return released_; });
-        res.status = 503;
-        return;
-      }
-      ++forwarded_;
-    }
-    httplib::Client backend("127.0.0.1", backend_port_);
-    backend.set_read_timeout(120, 0);
-    auto r = backend.Post("/v1/completions", req.body, "application/json");
-    if (fault == "drop") {  // headers go out, then the connection closes mid-body
-      res.set_content_provider(r->body.size(), "application/json",
-                               [](size_t, size_t, httplib::DataSink&) { return false; });
-      return;
-    }
-    res.status = r->status;
-    res.set_content(r->body, "application/json");
-  }
-
-  int backend_port_;
-  std::vector<std::string> plan_;
-  int pass_limit_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::atomic<size_t> requests_{0};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool released_ = false;
-  int forwarded_ = 0;
-};
-
 TEST_F(ServeTest, ClientRetriesDropsRateLimitsErrorsAndStalls) {
   std::string prompts = Prompts(5);
   std::string flags = "--n 2 --temperature 0.8 --seed 4 --max-new-tokens 6 --ignore-eos";
@@ -416,6 +289,53 @@ TEST_F(ServeTest, ServerWithoutLogprobsIsRefusedForScoringWithAClearMessage) {
   plain.stop();
   thread.join();
   EXPECT_NE(error.find("cannot score"), std::string::npos) << error;
+}
+
+TEST_F(ServeTest, RemoteEmbeddingsEqualInProcessWithin1e5ThroughRetriesAndTheJournal) {
+  std::vector<std::vector<int64_t>> sequences;  // 20 of 1-6 tokens: two requests of 16 and 4
+  for (int i = 0; i < 20; ++i) {
+    std::vector<int64_t> ids = {464 + i, 3290, 318 + i % 5, 257 + i, 11, 50256};
+    ids.resize(1 + i % 6);
+    sequences.push_back(ids);
+  }
+  std::vector<std::vector<double>> local = model_->MeanHiddenStates(sequences);
+  FaultyProxy proxy(server_->port(), {"500", "drop", "429"});
+  RemoteOptions options;
+  options.model_name = "tiny";
+  options.backoff_initial_s = 0.01;
+  options.journal_path = scratch_.path() + "/journal.jsonl";
+  std::vector<std::vector<double>> remote =
+      LoadLanguageModel(proxy.url(), {"cpu", "float32", 1, options})->MeanHiddenStates(sequences);
+  ASSERT_EQ(remote.size(), local.size());
+  double max_diff = 0;
+  for (size_t i = 0; i < local.size(); ++i) {
+    ASSERT_EQ(remote[i].size(), local[i].size()) << i;
+    for (size_t k = 0; k < local[i].size(); ++k)
+      max_diff = std::max(max_diff, std::abs(remote[i][k] - local[i][k]));
+  }
+  EXPECT_LT(max_diff, 1e-5) << "largest difference of an embedding coordinate";
+  EXPECT_EQ(proxy.forwarded(), 2 + 1) << "two requests, one of them forwarded and then dropped";
+  std::vector<std::vector<double>> again =
+      LoadLanguageModel(proxy.url(), {"cpu", "float32", 1, options})->MeanHiddenStates(sequences);
+  EXPECT_EQ(again, remote);
+  EXPECT_EQ(proxy.forwarded(), 3) << "a rerun is answered from the journal";
+}
+
+TEST_F(ServeTest, EmbeddingsFromAServerWithoutThemAreRefusedClearly) {
+  httplib::Server plain;  // no /v1/embeddings route: 404, as a completions-only server answers
+  int port = plain.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { plain.listen_after_bind(); });
+  RemoteOptions options;
+  options.model_name = "m";
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  auto model = LoadLanguageModel(url, {"cpu", "float32", 1, options});
+  std::string error = testing::ErrorOf([&] { model->MeanHiddenStates({{1, 2}}); });
+  plain.stop();
+  thread.join();
+  EXPECT_NE(error.find(url + "/embeddings: this server does not serve embeddings"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("404"), std::string::npos) << error;
 }
 
 TEST_F(ServeTest, BenchServeReportsBothRatesAndNoWrongAnswers) {
