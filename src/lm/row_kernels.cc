@@ -85,9 +85,34 @@ void ScaledExpScalar(const float* x, int64_t begin, int64_t end, float divisor, 
   }
 }
 
+float ExpFloatScalar(float d) {
+  return d >= -87.0f ? static_cast<float>(std::exp(static_cast<double>(d))) : 0.0f;
+}
+
+void ScaledExpFloatTail(const float* x, int64_t begin, int64_t end, float divisor, float shift,
+                        double* sum, double* spread) {
+  for (int64_t j = begin; j < end; ++j) {
+    float d = (divisor == 1.0f ? x[j] : x[j] / divisor) - shift;
+    float e = ExpFloatScalar(d);
+    *sum += e;
+    *spread -= static_cast<double>(d) * e;
+  }
+}
+
+ScaledExpSums ScaledExpFloatScalar(const float* x, int64_t n, float divisor, float shift,
+                                   int64_t block, double* sums) {
+  ScaledExpSums out;
+  for (int64_t start = 0; start < n; start += block) {
+    double sum = 0;
+    ScaledExpFloatTail(x, start, std::min(n, start + block), divisor, shift, &sum, &out.spread);
+    sums[start / block] = sum;
+  }
+  return out;
+}
+
 // ---- AVX2 + FMA forms ----
 
-__attribute__((target("avx2,fma"))) __m256d ExpDouble4(__m256d d) {
+__attribute__((target("avx2,fma"), always_inline)) inline __m256d ExpDouble4(__m256d d) {
   __m256d valid = _mm256_cmp_pd(d, _mm256_set1_pd(kMinExpArg), _CMP_GE_OQ);
   __m256d magic = _mm256_set1_pd(kRoundMagic);
   __m256d k = _mm256_fmadd_pd(d, _mm256_set1_pd(kLog2e), magic);
@@ -102,7 +127,7 @@ __attribute__((target("avx2,fma"))) __m256d ExpDouble4(__m256d d) {
 }
 
 // Cephes' expf (about 1 ulp on [-87, 0]); 0 below -87.
-__attribute__((target("avx2,fma"))) __m256 ExpFloat8(__m256 x) {
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 ExpFloat8(__m256 x) {
   __m256 valid = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GE_OQ);
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -210,7 +235,59 @@ __attribute__((target("avx2,fma"))) void ScaledExpAvx2(const float* x, int64_t b
   }
 }
 
+__attribute__((target("avx2,fma"))) void ExpFloatsAvx2(const float* d, int64_t n, float* out) {
+  const int64_t vec_end = n / 8 * 8;
+  for (int64_t j = 0; j < vec_end; j += 8)
+    _mm256_storeu_ps(out + j, ExpFloat8(_mm256_loadu_ps(d + j)));
+  for (int64_t j = vec_end; j < n; ++j) out[j] = ExpFloatScalar(d[j]);
+}
+
+template <bool kScaled>
+__attribute__((target("avx2,fma"))) ScaledExpSums ScaledExpFloatAvx2(const float* x, int64_t n,
+                                                                     float divisor, float shift,
+                                                                     int64_t block, double* sums) {
+  // Few accumulators: with the exponential's constants they fit the 16 registers, and no
+  // accumulator spills to memory to make a loop-carried chain through a store.
+  const __m256 div = _mm256_set1_ps(divisor), s = _mm256_set1_ps(shift);
+  ScaledExpSums out;
+  for (int64_t start = 0; start < n; start += block) {
+    const int64_t stop = std::min(n, start + block);
+    const int64_t vec_end = start + (stop - start) / 8 * 8;
+    __m256d acc = _mm256_setzero_pd();
+    __m256 spread = _mm256_setzero_ps();  // a block's worth: float32 is accurate enough for a bound
+    for (int64_t j = start; j < vec_end; j += 8) {
+      __m256 v = _mm256_loadu_ps(x + j);
+      __m256 d = _mm256_sub_ps(kScaled ? _mm256_div_ps(v, div) : v, s);
+      __m256 e = ExpFloat8(d);
+      acc = _mm256_add_pd(acc, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
+                                             _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
+      spread = _mm256_fnmadd_ps(d, e, spread);  // d <= 0
+    }
+    double sum = Sum4(acc);
+    ScaledExpFloatTail(x, vec_end, stop, divisor, shift, &sum, &out.spread);
+    sums[start / block] = sum;
+    out.spread += Sum4(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(spread)),
+                                     _mm256_cvtps_pd(_mm256_extractf128_ps(spread, 1))));
+  }
+  return out;
+}
+
 }  // namespace
+
+void ExpFloats(const float* d, int64_t n, float* out) {
+  if (HasAvx2Fma()) {
+    ExpFloatsAvx2(d, n, out);
+  } else {
+    for (int64_t j = 0; j < n; ++j) out[j] = ExpFloatScalar(d[j]);
+  }
+}
+
+ScaledExpSums ScaledExpFloat(const float* x, int64_t n, float divisor, float shift, int64_t block,
+                             double* sums) {
+  if (!HasAvx2Fma()) return ScaledExpFloatScalar(x, n, divisor, shift, block, sums);
+  return divisor == 1.0f ? ScaledExpFloatAvx2<false>(x, n, divisor, shift, block, sums)
+                         : ScaledExpFloatAvx2<true>(x, n, divisor, shift, block, sums);
+}
 
 RowMax MaxOfRow(const float* x, int64_t n) {
   return HasAvx2Fma() ? MaxOfRowAvx2(x, n) : MaxOfRowScalar(x, n);

@@ -63,20 +63,36 @@ int64_t TokenPicker::PickExactly(const torch::Tensor& row, uint64_t stream, uint
 }
 
 int64_t TokenPicker::SampleRow(const float* x, float max, uint64_t stream, uint64_t step,
-                               double* sum) {
+                               double* scaled_sum) {
   const int64_t vocab = buffer_.size(1);
   const int64_t blocks = (vocab + kBlock - 1) / kBlock;
   // ProcessLogits divides float32 logits by the temperature as float32; rounding is monotonic,
   // so the scaled row's maximum is the scaled maximum.
   const float divisor = static_cast<float>(params_.temperature);
   const float shift = divisor == 1.0f ? max : max / divisor;
+  const double draw = UniformDraw(0, stream, step);
   block_sums_.resize(blocks);
-  ScaledExp(x, 0, vocab, divisor, shift, kBlock, block_sums_.data(), nullptr);
+  // First with float32 exponentials, whose error bound widens the margin; a draw within that
+  // margin of a boundary (1 in 8 on the tiny random Qwen2's flat rows) takes float64 ones.
+  ScaledExpSums fast = ScaledExpFloat(x, vocab, divisor, shift, kBlock, block_sums_.data());
   double total = 0;
   for (double s : block_sums_) total += s;
-  *sum = total;
-  const double target = UniformDraw(0, stream, step) * total;
-  const double margin = BoundaryMargin(vocab) * total;
+  *scaled_sum = total;
+  double float_error = 1.01 * (kExpFloatError * total + 0x1p-24 * fast.spread);
+  int64_t token =
+      Locate(x, divisor, shift, draw * total, BoundaryMargin(vocab) * total + 2 * float_error);
+  if (token >= 0) return token;
+  ++precise_rows_;
+  ScaledExp(x, 0, vocab, divisor, shift, kBlock, block_sums_.data(), nullptr);
+  total = 0;
+  for (double s : block_sums_) total += s;
+  return Locate(x, divisor, shift, draw * total, BoundaryMargin(vocab) * total);
+}
+
+int64_t TokenPicker::Locate(const float* x, float divisor, float shift, double target,
+                            double margin) {
+  const int64_t vocab = buffer_.size(1);
+  const int64_t blocks = block_sums_.size();
   double prefix = 0;
   int64_t block = 0;
   while (block < blocks && prefix + block_sums_[block] <= target) prefix += block_sums_[block++];

@@ -5,13 +5,16 @@
 // buffer the picker keeps (grown once, reused by every step and batch; fresh multi-MB tensors per
 // step cost more in page faults than the small models' whole forward pass). Each row is then read
 // in place: its maximum and first argmax (greedy), the sum of exp(x - max) for the log-prob, and
-// for sampling the float64 exponentials of the temperature-scaled row, summed in blocks of kBlock;
-// the draw's target u * sum is located among the block sums and then inside its block. That is
-// SampleWithDraws's inverse-CDF rule (src/lm/sampling.h) with the sums in another order and another
-// exp; the two pick the same token unless the target lies within their combined rounding error of
-// a token's boundary (a few 1e-10 of the total mass, checked for every draw). Those rows, rows with
-// top-k or top-p, and rows that are not finite take ProcessLogits + SampleWithDraws themselves, so
-// every token is the one SampleWithDraws picks. Log-probs (temperature 1) sum float32 exponentials
+// for sampling the exponentials of the temperature-scaled row, summed in blocks of kBlock; the
+// draw's target u * sum is located among the block sums and then inside its block (by its float64
+// exponentials). That is SampleWithDraws's inverse-CDF rule (src/lm/sampling.h) with the sums in
+// another order and another exp; the two pick the same token unless the target lies within their
+// combined error of a token's boundary, which is checked for every draw. The block sums come first
+// from float32 exponentials (twice as fast; error about 1.2e-7 of the mass, so on flat rows of
+// 151,936 tokens about 1 draw in 8 is that close); such a draw takes float64 exponentials over the
+// whole row (error a few 1e-10 of the mass). Draws still that close, rows with top-k or top-p, and
+// rows that are not finite take ProcessLogits + SampleWithDraws themselves, so every token is the
+// one SampleWithDraws picks. Log-probs (temperature 1) sum float32 exponentials
 // in float64: within 2e-6 of the float64 log-softmax, closer than the float32 log_softmax/logsumexp
 // of the tensor ops, which is off by up to ~5e-5 over 151,936 tokens.
 //
@@ -49,6 +52,9 @@ class TokenPicker {
   // Rows whose token came from SampleWithDraws on the CPU path (near a boundary, top-k/top-p, not
   // finite) since construction.
   int64_t exact_rows() const { return exact_rows_; }
+  // Rows sampled with float64 exponentials over the whole row (their draw was within the float32
+  // exponentials' error of a boundary) since construction.
+  int64_t precise_rows() const { return precise_rows_; }
 
   static constexpr int64_t kBlock = 512;  // elements per block sum of the sampler
 
@@ -56,8 +62,13 @@ class TokenPicker {
   bool InPlace(const torch::Tensor& logits) const;
   // The token of row `x` [1, V] by ProcessLogits + SampleWithDraws.
   int64_t PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step);
-  // Sampled token of a finite row with max `max`, or -1 when the draw is too close to a boundary.
-  int64_t SampleRow(const float* x, float max, uint64_t stream, uint64_t step, double* sum);
+  // Sampled token of a finite row with max `max`, or -1 when the draw is too close to a boundary;
+  // sets *scaled_sum to the sum of the exponentials of the temperature-scaled row (shifted by its
+  // maximum).
+  int64_t SampleRow(const float* x, float max, uint64_t stream, uint64_t step, double* scaled_sum);
+  // The token whose interval holds `target` by block_sums_ (of row x) and then the float64
+  // exponentials of its block, or -1 when target lies within `margin` of one of its boundaries.
+  int64_t Locate(const float* x, float divisor, float shift, double target, double margin);
 
   CausalLmImpl& model_;
   SamplingParams params_;
@@ -66,6 +77,7 @@ class TokenPicker {
   std::vector<double> block_sums_;    // [ceil(V / kBlock)]
   std::vector<double> block_values_;  // [kBlock]
   int64_t exact_rows_ = 0;
+  int64_t precise_rows_ = 0;
 };
 
 }  // namespace ilf::lm

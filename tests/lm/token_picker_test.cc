@@ -7,6 +7,8 @@
 #include <torch/types.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 #include "src/lm/row_kernels.h"
 #include "src/lm/token_picker.h"
@@ -26,6 +28,75 @@ TEST(RowKernelsTest, ExpDoubleIsWithin1e13OfTheLibmExp) {
   EXPECT_LT(worst, 1e-13);
   EXPECT_EQ(ExpDouble(0.0), 1.0);
   EXPECT_EQ(ExpDouble(-709.0), 0.0);
+}
+
+// Every 61st float32 in [-87, -2^-30] (a stride that visits every mantissa residue), and 0.
+std::vector<float> ExpFloatArguments() {
+  std::vector<float> d;
+  for (uint32_t bits = 0x30800000u; bits <= 0x42ae0000u; bits += 61) {
+    float v;
+    std::memcpy(&v, &bits, sizeof v);
+    d.push_back(-v);
+  }
+  d.push_back(0.0f);
+  return d;
+}
+
+TEST(RowKernelsTest, ExpFloatsAreWithinTheirBound) {
+  std::vector<float> d = ExpFloatArguments(), e(d.size());
+  ExpFloats(d.data(), d.size(), e.data());
+  double worst = 0;
+  for (size_t j = 0; j < d.size(); ++j) {
+    double want = std::exp(static_cast<double>(d[j]));
+    worst = std::max(worst, std::abs(e[j] - want) / want);
+  }
+  std::printf("float32 exponential: worst relative error %.3g (2^%.2f) over %zu points\n", worst,
+              std::log2(worst), d.size());
+  EXPECT_LT(worst, kExpFloatError);
+  EXPECT_EQ(e.back(), 1.0f);
+  float below = -87.5f, zero = 1;
+  ExpFloats(&below, 1, &zero);
+  EXPECT_EQ(zero, 0.0f);
+}
+
+// The argument in [lo, hi] whose ExpFloats value lies the furthest above exp's.
+float WorstExpFloatArgument(float lo, float hi) {
+  std::vector<float> d = ExpFloatArguments(), e(d.size());
+  ExpFloats(d.data(), d.size(), e.data());
+  float worst = hi;
+  double worst_ratio = 0;
+  for (size_t j = 0; j < d.size(); ++j) {
+    double ratio = e[j] / std::exp(double{d[j]});
+    if (d[j] >= lo && d[j] <= hi && ratio > worst_ratio) worst = d[j], worst_ratio = ratio;
+  }
+  return worst;
+}
+
+// The bound the picker's margin rests on: block sums of float32 exponentials are within
+// 1.01 (kExpFloatError sum + 2^-24 spread) of the float64 ones, on rows built to err the most (one
+// logit whose exponential errs the most, repeated) and rows of wide range at a temperature (the
+// rounding of x / t - shift); and the bound is tight, so a narrower margin would be wrong.
+TEST(RowKernelsTest, FloatBlockSumsAreWithinTheirBound) {
+  std::vector<float> flat(5000, WorstExpFloatArgument(-1, -0.25)), wide(5000);
+  for (size_t j = 0; j < wide.size(); ++j) wide[j] = std::sin(j * 0.61f) * 40.0f;
+  struct Case {
+    const std::vector<float>* x;
+    float divisor, shift;
+    double min_share;  // of kExpFloatError * sum the error reaches
+  };
+  for (Case c : {Case{&flat, 1.0f, 0.0f, 0.6}, Case{&wide, 0.7f, 40.0f / 0.7f, 0.0}}) {
+    const std::vector<float>& x = *c.x;
+    std::vector<double> sums(10), want(10);
+    ScaledExpSums fast = ScaledExpFloat(x.data(), x.size(), c.divisor, c.shift, 512, sums.data());
+    ScaledExp(x.data(), 0, x.size(), c.divisor, c.shift, 512, want.data(), nullptr);
+    double total = 0, want_total = 0;
+    for (int b = 0; b < 10; ++b) total += sums[b], want_total += want[b];
+    double bound = 1.01 * (kExpFloatError * total + 0x1p-24 * fast.spread);
+    EXPECT_LE(std::abs(total - want_total), bound) << c.divisor;
+    EXPECT_GE(std::abs(total - want_total), c.min_share * kExpFloatError * total) << c.divisor;
+    double block_bound = 1.01 * kExpFloatError * sums[0] + 0x1p-24 * fast.spread;
+    EXPECT_LE(std::abs(sums[0] - want[0]), block_bound) << c.divisor;
+  }
 }
 
 TEST(RowKernelsTest, VectorAndScalarExponentialsAgreeAndBlocksSumThem) {
@@ -97,6 +168,36 @@ TEST(TokenPickerTest, SampledTokensAreSampleWithDrawsTokens) {
 TEST(TokenPickerTest, TopKAndTopPRowsTakeTheTensorOps) {
   ExpectPicksMatchTheTensorOps("gpt2-tiny", {0.8, 40, 1.0}, 3);
   ExpectPicksMatchTheTensorOps("gpt2-tiny", {0.8, 0, 0.95}, 3);
+}
+
+// Rows of one repeated logit whose float32 exponential errs the most (~1.2e-7), the row's maximum
+// elsewhere: the float32 sums err all the same way, and draws near boundaries take the float64
+// exponentials (precise_rows) and still pick SampleWithDraws's tokens.
+TEST(TokenPickerTest, DrawsWithinTheFloat32ErrorOfABoundaryMatchToo) {
+  ILF_DATA_OR_SKIP(dir, "golden/qwen2-tiny");
+  std::shared_ptr<CausalLmImpl> model =
+      LoadCausalLm(dir, torch::TensorOptions().dtype(torch::kFloat));
+  torch::NoGradGuard no_grad;
+  const float worst = WorstExpFloatArgument(-1, -0.25);  // flat rows: every token a share
+  for (float temperature : {1.0f, 0.5f}) {
+    TokenPicker picker(*model, {temperature, 0, 1.0});
+    torch::Tensor logits = picker.Logits(VariedHidden(8, model->config().hidden_size));  // [R, V]
+    logits.fill_(worst * temperature);  // scaled back to `worst` by the temperature
+    for (int64_t r = 0; r < 8; ++r) logits[r][r * 97] = 0.0f;  // the maximum
+    std::vector<uint64_t> streams;
+    for (uint64_t r = 0; r < 8; ++r) streams.push_back(SampleStream(7, r));
+    std::vector<int64_t> tokens;
+    std::vector<double> logprobs;
+    for (int step = 0; step < 60; ++step) {
+      picker.Pick(logits, streams, step, &tokens, &logprobs);
+      SamplingParams params{temperature, 0, 1.0};
+      torch::Tensor want = NextTokens(logits, params, 0, streams, step);
+      for (int64_t r = 0; r < 8; ++r) {
+        ASSERT_EQ(tokens[r], want[r].item<int64_t>()) << "row " << r << " step " << step;
+      }
+    }
+    EXPECT_GT(picker.precise_rows(), 0);
+  }
 }
 
 TEST(TokenPickerTest, FewRowsLeaveTheFastPath) {
