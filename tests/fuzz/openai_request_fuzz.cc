@@ -1,28 +1,35 @@
-// What clients send `ilf serve` (src/lm/serve.cc): a /v1/completions or, when the input starts
-// with 'C', a /v1/chat/completions body, parsed as the server does (bounded ParseJson, then
-// ParseCompletionRequest / ParseChatRequest). A completions request that parses must survive the
-// wire unchanged (the remote engine sends CompletionRequestJson to `ilf serve`), else abort.
+// What clients send `ilf serve` (src/lm/serve.cc): a /v1/completions body, or when the input
+// starts with 'C' a /v1/chat/completions body, or with 'E' a /v1/embeddings body, parsed as the
+// server does (bounded ParseJson, then ParseCompletionRequest / ParseChatRequest /
+// ParseEmbeddingRequest). A request that parses must survive the wire unchanged (the remote engine
+// sends CompletionRequestJson, ChatRequestJson and EmbeddingRequestJson to `ilf serve`), else
+// abort.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 #include "src/core/json_parse.h"
+#include "src/lm/openai_embeddings.h"
 #include "src/lm/openai_protocol.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  bool chat = !text.empty() && text[0] == 'C';
-  if (chat) text.remove_prefix(1);
+  char kind = !text.empty() && (text[0] == 'C' || text[0] == 'E') ? text[0] : 0;
+  if (kind) text.remove_prefix(1);
   ilf::fuzz::ExpectErrorOrSuccess([&] {
     ilf::Json body = ilf::ParseJson(text, "the body");
-    if (chat) {
-      ilf::lm::ParseChatRequest(body);
-      return;
+    ilf::Json wire, again;
+    if (kind == 'C') {
+      wire = ilf::lm::ChatRequestJson(ilf::lm::ParseChatRequest(body));
+      again = ilf::lm::ChatRequestJson(ilf::lm::ParseChatRequest(wire));
+    } else if (kind == 'E') {
+      wire = ilf::lm::EmbeddingRequestJson(ilf::lm::ParseEmbeddingRequest(body));
+      again = ilf::lm::EmbeddingRequestJson(ilf::lm::ParseEmbeddingRequest(wire));
+    } else {
+      wire = ilf::lm::CompletionRequestJson(ilf::lm::ParseCompletionRequest(body));
+      again = ilf::lm::CompletionRequestJson(ilf::lm::ParseCompletionRequest(wire));
     }
-    ilf::lm::CompletionRequest request = ilf::lm::ParseCompletionRequest(body);
-    ilf::Json wire = ilf::lm::CompletionRequestJson(request);
-    ilf::Json again = ilf::lm::CompletionRequestJson(ilf::lm::ParseCompletionRequest(wire));
     if (again != wire) std::abort();
   });
   return 0;
