@@ -1,5 +1,6 @@
-// `ilf serve`: an OpenAI-compatible server (/v1/completions, /v1/chat/completions, /v1/models,
-// /health) over a checkpoint, batching concurrent requests into one forward pass (src/lm/serve.h).
+// `ilf serve`: an OpenAI-compatible server (/v1/completions, /v1/chat/completions,
+// /v1/embeddings, /v1/models, /health) over a checkpoint, batching concurrent requests into one
+// forward pass (src/lm/serve.h).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -21,7 +22,8 @@ int RunServe(int argc, char** argv) {
       "Serve a model over HTTP with the OpenAI completions API (what vLLM serves): POST "
       "/v1/completions (prompt text or token ids; n, temperature, top_p, top_k, max_tokens, "
       "stop, seed, logprobs 0, echo with max_tokens 0 for scoring, vLLM's ignore_eos, "
-      "stop_token_ids, return_tokens_as_token_ids), POST /v1/chat/completions, GET /v1/models, "
+      "stop_token_ids, return_tokens_as_token_ids), POST /v1/chat/completions (the same fields, "
+      "logprobs true), POST /v1/embeddings (mean-pooled final hidden states), GET /v1/models, "
       "GET /health. Concurrent requests are batched into one forward pass. With ILF_API_KEY set, "
       "requests need 'Authorization: Bearer KEY'. Ctrl-C stops it.",
       "ilf serve"};
