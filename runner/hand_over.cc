@@ -1,4 +1,5 @@
 // Handing a model command over from `ilf` to `ilf-torch` (runner/executable.h).
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +33,10 @@ void HandOverToTorch(const std::string& command, int argc, char** argv) {
   std::vector<char*> args = {path.data(), const_cast<char*>(command.c_str())};
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
   args.push_back(nullptr);
+  // OpenBLAS reads this once, when it loads: its idle workers then sleep after 2^22 cycles (about
+  // 1.6 ms) of spinning instead of 2^28 (about 0.1 s), see src/lm/threads.h. A value already set
+  // is kept.
+  setenv("OPENBLAS_THREAD_TIMEOUT", "22", /*overwrite=*/0);
   std::fflush(stdout);
   std::fflush(stderr);
   execv(path.c_str(), args.data());

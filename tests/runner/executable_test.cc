@@ -100,6 +100,15 @@ TEST(ExecutableTest, ModelCommandsAreHandedOverWithTheirArguments) {
   EXPECT_EQ(execution.output.find("handed over"), std::string::npos) << execution.output;
 }
 
+TEST(ExecutableTest, IlfTorchStartsWithOpenBlasWorkersThatSleepSoon) {
+  LoneIlf ilf;
+  std::string fake = ilf.dir.Write("ilf-torch", "#!/bin/sh\necho \"$OPENBLAS_THREAD_TIMEOUT\"\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  EXPECT_EQ(RunCommand("env -u OPENBLAS_THREAD_TIMEOUT " + ilf.path + " generate").output, "22\n");
+  // A value the user set is kept.
+  EXPECT_EQ(RunCommand("OPENBLAS_THREAD_TIMEOUT=9 " + ilf.path + " generate").output, "9\n");
+}
+
 TEST(ExecutableTest, BenchmarksAreNamedAsTyped) {
   // `ilf bench generate` runs the table entry bench-generate, in ilf-torch; its messages say
   // "ilf bench generate", as the user typed it.
