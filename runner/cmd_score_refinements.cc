@@ -1,5 +1,6 @@
 // `ilf score-refinements`: InstructRM or embedding-similarity selection over SLF5K-style records
 // with generated_refinement_A, _B, ... (tasks/summarization/select.h).
+#include <filesystem>
 #include <memory>
 
 #include "runner/cli.h"
@@ -46,8 +47,9 @@ int RunScoreRefinements(int argc, char** argv) {
   std::vector<JsonlRecord> records = ReadJsonl(items_path);
   std::vector<sum::SummaryItem> items;
   for (const JsonlRecord& record : records) items.push_back(sum::ParseSummaryItem(record));
-  std::unique_ptr<lm::LanguageModel> model =
-      lm::LoadLanguageModel(model_flags.model_dir, model_flags.load);
+  // An endpoint's answers are journaled beside the output: an interrupted run resumes.
+  const std::string journal = JournalPath(model_flags, out_path + ".requests.jsonl");
+  std::unique_ptr<lm::LanguageModel> model = LoadModel(model_flags, journal);
 
   std::vector<sum::Selection> selections;
   {
@@ -67,6 +69,8 @@ int RunScoreRefinements(int argc, char** argv) {
     writer.Write(out);
   }
   writer.Commit();
+  if (!journal.empty() && model_flags.load.remote.journal_path.empty())
+    std::filesystem::remove(journal);
   LogInfo("scored the refinements of {} items with {} -> {}", items.size(), selector_name,
           out_path);
   return 0;

@@ -3,11 +3,13 @@
 // the in-process chat feedback exactly, with no local tokenizer; `ilf generate --chat` through the
 // server equals the in-process one, with and without a local tokenizer; a chat run is retried
 // through drops, 429 and 500, and a rerun is answered from its journal; the server's chat endpoint
-// takes the fields the client sends and answers as OpenAI does.
+// takes the fields the client sends and answers as OpenAI does; the embedding selector of
+// `ilf score-refinements` through the server (/v1/embeddings) scores as in process.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -172,6 +174,32 @@ TEST_F(RemoteChatTest, GenerateChatThroughTheServerEqualsInProcess) {
       ExpectSameSamples(local, remote);
     }
   }
+}
+
+TEST_F(RemoteChatTest, EmbeddingSelectionThroughTheServerEqualsInProcess) {
+  std::string items = std::string(std::getenv("ILF_SOURCE_DIR")) +
+                      "/tasks/examples/summarization/refinements-example.jsonl";
+  auto score = [&](const std::string& model, const std::string& out) {
+    return Ilf("score-refinements --threads 1 --model " + model + " --tokenizer " + model_dir_ +
+               " --items " + items + " --selector embedding --out " + out);
+  };
+  std::string local = scratch_.path() + "/local.jsonl", remote = scratch_.path() + "/r.jsonl";
+  auto a = score(model_dir_, local);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  auto b = score(server_->url(), remote);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  std::vector<JsonlRecord> x = ReadArtifact(local, "ilf.refinement_scores", 1, true);
+  std::vector<JsonlRecord> y = ReadArtifact(remote, "ilf.refinement_scores", 1, true);
+  ASSERT_EQ(x.size(), y.size());
+  ASSERT_FALSE(x.empty());
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::vector<double> sx = x[i].Field("scores").get<std::vector<double>>();
+    std::vector<double> sy = y[i].Field("scores").get<std::vector<double>>();
+    ASSERT_EQ(sx.size(), sy.size());
+    for (size_t k = 0; k < sx.size(); ++k) EXPECT_NEAR(sx[k], sy[k], 1e-5) << i << " " << k;
+    EXPECT_EQ(x[i].String("selected"), y[i].String("selected"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(remote + ".requests.jsonl")) << "removed once written";
 }
 
 TEST_F(RemoteChatTest, ServerChatTakesTheClientsFieldsAndAnswersAsOpenAiDoes) {
