@@ -99,15 +99,14 @@ void ScaledExpFloatTail(const float* x, int64_t begin, int64_t end, float diviso
   }
 }
 
-ScaledExpSums ScaledExpFloatScalar(const float* x, int64_t n, float divisor, float shift,
-                                   int64_t block, double* sums) {
-  ScaledExpSums out;
+void ScaledExpFloatScalar(const float* x, int64_t n, float divisor, float shift, int64_t block,
+                          double* sums, double* spreads) {
   for (int64_t start = 0; start < n; start += block) {
-    double sum = 0;
-    ScaledExpFloatTail(x, start, std::min(n, start + block), divisor, shift, &sum, &out.spread);
+    double sum = 0, spread = 0;
+    ScaledExpFloatTail(x, start, std::min(n, start + block), divisor, shift, &sum, &spread);
     sums[start / block] = sum;
+    spreads[start / block] = spread;
   }
-  return out;
 }
 
 // ---- AVX2 + FMA forms ----
@@ -243,13 +242,13 @@ __attribute__((target("avx2,fma"))) void ExpFloatsAvx2(const float* d, int64_t n
 }
 
 template <bool kScaled>
-__attribute__((target("avx2,fma"))) ScaledExpSums ScaledExpFloatAvx2(const float* x, int64_t n,
-                                                                     float divisor, float shift,
-                                                                     int64_t block, double* sums) {
+__attribute__((target("avx2,fma"))) void ScaledExpFloatAvx2(const float* x, int64_t n,
+                                                            float divisor, float shift,
+                                                            int64_t block, double* sums,
+                                                            double* spreads) {
   // Few accumulators: with the exponential's constants they fit the 16 registers, and no
   // accumulator spills to memory to make a loop-carried chain through a store.
   const __m256 div = _mm256_set1_ps(divisor), s = _mm256_set1_ps(shift);
-  ScaledExpSums out;
   for (int64_t start = 0; start < n; start += block) {
     const int64_t stop = std::min(n, start + block);
     const int64_t vec_end = start + (stop - start) / 8 * 8;
@@ -264,12 +263,12 @@ __attribute__((target("avx2,fma"))) ScaledExpSums ScaledExpFloatAvx2(const float
       spread = _mm256_fnmadd_ps(d, e, spread);  // d <= 0
     }
     double sum = Sum4(acc);
-    ScaledExpFloatTail(x, vec_end, stop, divisor, shift, &sum, &out.spread);
+    double spread_sum = Sum4(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(spread)),
+                                           _mm256_cvtps_pd(_mm256_extractf128_ps(spread, 1))));
+    ScaledExpFloatTail(x, vec_end, stop, divisor, shift, &sum, &spread_sum);
     sums[start / block] = sum;
-    out.spread += Sum4(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(spread)),
-                                     _mm256_cvtps_pd(_mm256_extractf128_ps(spread, 1))));
+    spreads[start / block] = spread_sum;
   }
-  return out;
 }
 
 }  // namespace
@@ -282,11 +281,15 @@ void ExpFloats(const float* d, int64_t n, float* out) {
   }
 }
 
-ScaledExpSums ScaledExpFloat(const float* x, int64_t n, float divisor, float shift, int64_t block,
-                             double* sums) {
-  if (!HasAvx2Fma()) return ScaledExpFloatScalar(x, n, divisor, shift, block, sums);
-  return divisor == 1.0f ? ScaledExpFloatAvx2<false>(x, n, divisor, shift, block, sums)
-                         : ScaledExpFloatAvx2<true>(x, n, divisor, shift, block, sums);
+void ScaledExpFloat(const float* x, int64_t n, float divisor, float shift, int64_t block,
+                    double* sums, double* spreads) {
+  if (!HasAvx2Fma()) {
+    ScaledExpFloatScalar(x, n, divisor, shift, block, sums, spreads);
+  } else if (divisor == 1.0f) {
+    ScaledExpFloatAvx2<false>(x, n, divisor, shift, block, sums, spreads);
+  } else {
+    ScaledExpFloatAvx2<true>(x, n, divisor, shift, block, sums, spreads);
+  }
 }
 
 RowMax MaxOfRow(const float* x, int64_t n) {

@@ -45,16 +45,19 @@ double ExpDouble(double d);
 void ScaledExp(const float* x, int64_t begin, int64_t end, float divisor, float shift,
                int64_t block, double* sums, double* out);
 
-struct ScaledExpSums {
-  double spread = 0;  // sum_j |d_j| e_j (the error bound of the e_j)
-};
-
 // ScaledExp's block sums over a whole row [0, n) with float32 exponentials: e_j = exp(d_j),
-// d_j = x[j] / divisor - shift rounded to float32 (the division as ScaledExp's). Each e_j is within
-// (kExpFloatError + 2^-24 |d_j|) e_j of the exact exp(float(x[j] / divisor) - shift), so their sum
-// over any set of elements is within 1.01 (kExpFloatError * sum + 2^-24 spread) of the exact sum.
-// About twice as fast as ScaledExp; shift >= x[j] / divisor.
-ScaledExpSums ScaledExpFloat(const float* x, int64_t n, float divisor, float shift, int64_t block,
-                             double* sums);
+// d_j = x[j] / divisor - shift rounded to float32 (the division as ScaledExp's), into sums[], and
+// each block's spread, the sum of |d_j| e_j, into spreads[]. Each e_j is within
+// (kExpFloatError + 2^-24 |d_j|) e_j of the exact exp(float(x[j] / divisor) - shift), so the sum of
+// any set of blocks is within FloatSumError(their sum, their spread) of the exact sum. About twice
+// as fast as ScaledExp; shift >= x[j] / divisor.
+void ScaledExpFloat(const float* x, int64_t n, float divisor, float shift, int64_t block,
+                    double* sums, double* spreads);
+
+// The error bound of ScaledExpFloat's sums: 1.01 (kExpFloatError sum + 2^-24 spread); the 1.01
+// covers second-order terms and the float32 accumulation of the spread.
+inline double FloatSumError(double sum, double spread) {
+  return 1.01 * (kExpFloatError * sum + 0x1p-24 * spread);
+}
 
 }  // namespace ilf::lm

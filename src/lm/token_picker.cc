@@ -72,31 +72,42 @@ int64_t TokenPicker::SampleRow(const float* x, float max, uint64_t stream, uint6
   const float shift = divisor == 1.0f ? max : max / divisor;
   const double draw = UniformDraw(0, stream, step);
   block_sums_.resize(blocks);
+  block_spreads_.resize(blocks);
   // First with float32 exponentials, whose error bound widens the margin; a draw within that
-  // margin of a boundary (1 in 8 on the tiny random Qwen2's flat rows) takes float64 ones.
-  ScaledExpSums fast = ScaledExpFloat(x, vocab, divisor, shift, kBlock, block_sums_.data());
-  double total = 0;
-  for (double s : block_sums_) total += s;
-  *scaled_sum = total;
-  double float_error = 1.01 * (kExpFloatError * total + 0x1p-24 * fast.spread);
-  int64_t token =
-      Locate(x, divisor, shift, draw * total, BoundaryMargin(vocab) * total + 2 * float_error);
+  // margin of a boundary (2% of the tiny random Qwen2's flat rows) takes float64 ones.
+  ScaledExpFloat(x, vocab, divisor, shift, kBlock, block_sums_.data(), block_spreads_.data());
+  int64_t token = Locate(x, divisor, shift, draw, /*float_sums=*/true, scaled_sum);
   if (token >= 0) return token;
   ++precise_rows_;
   ScaledExp(x, 0, vocab, divisor, shift, kBlock, block_sums_.data(), nullptr);
-  total = 0;
-  for (double s : block_sums_) total += s;
-  return Locate(x, divisor, shift, draw * total, BoundaryMargin(vocab) * total);
+  return Locate(x, divisor, shift, draw, /*float_sums=*/false, scaled_sum);
 }
 
-int64_t TokenPicker::Locate(const float* x, float divisor, float shift, double target,
-                            double margin) {
+int64_t TokenPicker::Locate(const float* x, float divisor, float shift, double draw,
+                            bool float_sums, double* total_out) {
   const int64_t vocab = buffer_.size(1);
   const int64_t blocks = block_sums_.size();
-  double prefix = 0;
+  double total = 0, spread = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    total += block_sums_[b];
+    if (float_sums) spread += block_spreads_[b];
+  }
+  *total_out = total;
+  const double target = draw * total;
+  double prefix = 0, prefix_spread = 0;
   int64_t block = 0;
-  while (block < blocks && prefix + block_sums_[block] <= target) prefix += block_sums_[block++];
+  while (block < blocks && prefix + block_sums_[block] <= target) {
+    if (float_sums) prefix_spread += block_spreads_[block];
+    prefix += block_sums_[block++];
+  }
   if (block == blocks) return -1;
+  double margin = BoundaryMargin(vocab) * total;
+  if (float_sums) {
+    // target - prefix = draw * rest - (1 - draw) * prefix with rest = total - prefix: the errors
+    // of the float32 sums before and from the target's block enter with those weights.
+    margin += (1 - draw) * FloatSumError(prefix, prefix_spread) +
+              draw * FloatSumError(total - prefix, spread - prefix_spread);
+  }
   const int64_t begin = block * kBlock, end = std::min(vocab, begin + kBlock);
   block_values_.resize(kBlock);
   ScaledExp(x, begin, end, divisor, shift, kBlock, nullptr, block_values_.data());

@@ -10,13 +10,14 @@
 // exponentials). That is SampleWithDraws's inverse-CDF rule (src/lm/sampling.h) with the sums in
 // another order and another exp; the two pick the same token unless the target lies within their
 // combined error of a token's boundary, which is checked for every draw. The block sums come first
-// from float32 exponentials (twice as fast; error about 1.2e-7 of the mass, so on flat rows of
-// 151,936 tokens about 1 draw in 8 is that close); such a draw takes float64 exponentials over the
-// whole row (error a few 1e-10 of the mass). Draws still that close, rows with top-k or top-p, and
-// rows that are not finite take ProcessLogits + SampleWithDraws themselves, so every token is the
-// one SampleWithDraws picks. Log-probs (temperature 1) sum float32 exponentials
-// in float64: within 2e-6 of the float64 log-softmax, closer than the float32 log_softmax/logsumexp
-// of the tensor ops, which is off by up to ~5e-5 over 151,936 tokens.
+// from float32 exponentials (twice as fast; error up to 1.8e-7 of the sums, weighted by where the
+// target falls, so on flat rows of 151,936 tokens about 1 draw in 50 is that close); such a draw
+// takes float64 exponentials over the whole row (error a few 1e-10 of the mass). Draws still that
+// close, rows with top-k or top-p, and rows that are not finite take ProcessLogits +
+// SampleWithDraws themselves, so every token is the one SampleWithDraws picks. Log-probs
+// (temperature 1) sum float32 exponentials in float64: within 2e-6 of the float64 log-softmax,
+// closer than the float32 log_softmax/logsumexp of the tensor ops, which is off by up to ~5e-5 over
+// 151,936 tokens.
 //
 // Elsewhere (CUDA, other dtypes) the picker runs the tensor ops of src/lm/sampling.h on the whole
 // batch. Not thread-safe; one picker per decoding loop.
@@ -66,16 +67,20 @@ class TokenPicker {
   // sets *scaled_sum to the sum of the exponentials of the temperature-scaled row (shifted by its
   // maximum).
   int64_t SampleRow(const float* x, float max, uint64_t stream, uint64_t step, double* scaled_sum);
-  // The token whose interval holds `target` by block_sums_ (of row x) and then the float64
-  // exponentials of its block, or -1 when target lies within `margin` of one of its boundaries.
-  int64_t Locate(const float* x, float divisor, float shift, double target, double margin);
+  // The token whose interval holds draw * (the sum of block_sums_ of row x, into *total) by the
+  // block sums and then the float64 exponentials of its block, or -1 when the target lies within
+  // the sums' error of one of its boundaries. With float_sums, block_sums_ are ScaledExpFloat's and
+  // block_spreads_ their spreads; else ScaledExp's.
+  int64_t Locate(const float* x, float divisor, float shift, double draw, bool float_sums,
+                 double* total);
 
   CausalLmImpl& model_;
   SamplingParams params_;
-  bool cpu_float_;                    // the model computes float32 on the CPU
-  torch::Tensor buffer_;              // [rows, V] float32, grown as needed (CPU path)
-  std::vector<double> block_sums_;    // [ceil(V / kBlock)]
-  std::vector<double> block_values_;  // [kBlock]
+  bool cpu_float_;                     // the model computes float32 on the CPU
+  torch::Tensor buffer_;               // [rows, V] float32, grown as needed (CPU path)
+  std::vector<double> block_sums_;     // [ceil(V / kBlock)]
+  std::vector<double> block_spreads_;  // [ceil(V / kBlock)] (ScaledExpFloat's)
+  std::vector<double> block_values_;   // [kBlock]
   int64_t exact_rows_ = 0;
   int64_t precise_rows_ = 0;
 };
