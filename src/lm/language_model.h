@@ -1,13 +1,15 @@
-// LanguageModel: what the runner sees of a model (DESIGN.md §3) — generate, score — in plain C++
-// types, with LibTorch hidden behind the implementation (pimpl), so runner code never includes
-// torch. Two engines implement it: the in-process LibTorch model (a checkpoint directory) and a
-// remote OpenAI-compatible server (`http(s)://HOST:PORT/v1`: vLLM, SGLang, `ilf serve`; see
+// LanguageModel: what the runner sees of a model (DESIGN.md §3) — generate, chat, score, embed —
+// in plain C++ types, with LibTorch hidden behind the implementation (pimpl), so runner code never
+// includes torch. Two engines implement it: the in-process LibTorch model (a checkpoint directory)
+// and a remote OpenAI-compatible server (`http(s)://HOST:PORT/v1`: vLLM, SGLang, `ilf serve`; see
 // src/lm/remote_model.h), both chosen by LoadLanguageModel from the same --model string.
 //
 // Token ids in, token ids out: text goes through the tokenizer (src/lm/tokenizer*), which the
 // caller owns; stop strings are a StopFn that decodes (see runner/cmd_generate.cc). The remote
 // engine sends token ids and asks for token ids back (vLLM's return_tokens_as_token_ids), so both
-// engines see the same ids.
+// engines see the same ids. Chat is the one text-level call: messages in, reply text (and ids
+// where known) out, so a remote chat model needs no local tokenizer (the server applies its chat
+// template); in process it goes through the caller's tokenizer.
 // Thread safety: one call at a time per object.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -114,8 +115,8 @@ class RemoteLanguageModel : public LanguageModel {
       r.prompts = {PromptInput{prompts[i], "", false}};
       r.logprobs = 0;
       r.return_tokens_as_token_ids = true;
-      CompletionResponse answer =
-          ParseCompletionResponse(Ask("/completions", CompletionRequestJson(r)));
+      CompletionResponse answer = Parsed(ParseCompletionResponse, "/completions",
+                                         Ask("/completions", CompletionRequestJson(r)));
       per_prompt[i] = ToSamples(answer, static_cast<int64_t>(i), options.n, stop);
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
@@ -144,8 +145,8 @@ class RemoteLanguageModel : public LanguageModel {
       r.echo = true;
       r.logprobs = 0;
       r.return_tokens_as_token_ids = true;
-      CompletionResponse answer =
-          ParseCompletionResponse(Ask("/completions", CompletionRequestJson(r)));
+      CompletionResponse answer = Parsed(ParseCompletionResponse, "/completions",
+                                         Ask("/completions", CompletionRequestJson(r)));
       const std::string refusal = fmt::format(
           "{} cannot score: its answer to echo + logprobs with max_tokens 0 ", client_.url());
       if (answer.choices.empty() || !answer.choices[0].has_logprobs)
@@ -198,7 +199,8 @@ class RemoteLanguageModel : public LanguageModel {
       r.sampling.stop = options.stop;
       if (options.logprobs) r.sampling.logprobs = 0;
       r.sampling.return_tokens_as_token_ids = options.logprobs;
-      CompletionResponse answer = ParseChatResponse(Ask("/chat/completions", ChatRequestJson(r)));
+      CompletionResponse answer = Parsed(ParseChatResponse, "/chat/completions",
+                                         Ask("/chat/completions", ChatRequestJson(r)));
       per_chat[i] = ToReplies(answer, static_cast<int64_t>(i), options, tokenizer, stop);
     });
     std::vector<ChatReply> replies;
@@ -233,7 +235,7 @@ class RemoteLanguageModel : public LanguageModel {
             "serve` (mean-pooled hidden states), or run the model in process ({})",
             client_.url(), e.what()));
       }
-      EmbeddingResponse embeddings = ParseEmbeddingResponse(answer);
+      EmbeddingResponse embeddings = Parsed(ParseEmbeddingResponse, "/embeddings", answer);
       if (embeddings.embeddings.size() != end - begin) {
         throw Error(fmt::format("{}/embeddings: {} embeddings for {} inputs", client_.url(),
                                 embeddings.embeddings.size(), end - begin));
@@ -259,6 +261,17 @@ class RemoteLanguageModel : public LanguageModel {
     r.ignore_eos = options.ignore_eos;
     r.stop_token_ids = options.eos_token_ids;
     return r;
+  }
+
+  // `parse` of the server's answer at `path`; a malformed answer's error names the URL.
+  template <typename Parse>
+  std::invoke_result_t<Parse, const Json&> Parsed(Parse parse, const std::string& path,
+                                                  const Json& answer) const {
+    try {
+      return parse(answer);
+    } catch (const Error& e) {
+      throw Error(client_.url() + path + ": " + e.what());
+    }
   }
 
   // The journal's answer to `body` at `path`, else the server's (journaled as it arrives).

@@ -311,6 +311,34 @@ TEST(RemoteEngineTest, DeeplyNestedAnswerIsAnErrorNotACrash) {
   EXPECT_EQ(retries, 1);
 }
 
+TEST(RemoteEngineTest, MalformedChatAndEmbeddingAnswersNameTheUrl) {
+  httplib::Server server;  // answers chat and embeddings in the completions shape
+  for (const char* path : {"/v1/chat/completions", "/v1/embeddings"}) {
+    server.Post(path, [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"choices\": [{\"text\": \"x\"}]}", "application/json");
+    });
+  }
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  RemoteOptions options;
+  options.model_name = "m";
+  std::string chat, embeddings;
+  {
+    std::unique_ptr<LanguageModel> model = MakeRemoteLanguageModel(url, options);
+    chat = ErrorOf([&] { model->Chat({{{"user", "hi"}}}, {}, nullptr); });
+    embeddings = ErrorOf([&] { model->MeanHiddenStates({{1, 2}}); });
+  }
+  server.stop();
+  thread.join();
+  EXPECT_NE(chat.find(url + "/chat/completions: server answer: a choice without 'message'"),
+            std::string::npos)
+      << chat;
+  EXPECT_NE(embeddings.find(url + "/embeddings: server answer: no 'data' list"), std::string::npos)
+      << embeddings;
+}
+
 TEST(RemoteEngineTest, EndpointParsing) {
   Endpoint e = ParseEndpoint("http://127.0.0.1:8000/v1/");
   EXPECT_EQ(e.origin, "http://127.0.0.1:8000");
