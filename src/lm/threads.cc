@@ -20,6 +20,12 @@ int ConfigureCpuThreads(int threads) {
   return threads;
 }
 
+int MatmulThreads() {
+  using GetThreads = int (*)();
+  auto get_blas = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get_blas ? get_blas() : at::get_num_threads();
+}
+
 std::string BlasInfo() {
   using GetConfig = char* (*)();
   if (auto get = reinterpret_cast<GetConfig>(::dlsym(RTLD_DEFAULT, "openblas_get_config"))) {

@@ -25,6 +25,10 @@ namespace ilf::lm {
 // number of threads the matrix products use. Idempotent; call before the first model computation.
 int ConfigureCpuThreads(int threads = 0);
 
+// The number of threads the matrix products use now: OpenBLAS's (openblas_get_num_threads) when
+// OpenBLAS is the BLAS, else torch's intra-op threads.
+int MatmulThreads();
+
 // "OpenBLAS 0.3.21 ..." (openblas_get_config) when OpenBLAS is the BLAS in this process, else
 // "unknown (not OpenBLAS)".
 std::string BlasInfo();

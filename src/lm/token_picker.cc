@@ -1,9 +1,14 @@
 #include "src/lm/token_picker.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
+#include <exception>
+#include <thread>
 
 #include "src/core/error.h"
 #include "src/lm/row_kernels.h"
+#include "src/lm/threads.h"
 
 namespace ilf::lm {
 namespace {
@@ -21,6 +26,7 @@ TokenPicker::TokenPicker(CausalLmImpl& model, const SamplingParams& params)
     : model_(model), params_(params) {
   torch::TensorOptions options = model.options();
   cpu_float_ = options.device().is_cpu() && options.dtype() == torch::kFloat;
+  scratch_.resize(std::max(1, MatmulThreads()));
 }
 
 torch::Tensor TokenPicker::Logits(const torch::Tensor& hidden) {
@@ -57,48 +63,50 @@ bool TokenPicker::InPlace(const torch::Tensor& logits) const {
   return cpu_float_ && buffer_.defined() && logits.data_ptr() == buffer_.data_ptr();
 }
 
-int64_t TokenPicker::PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step) {
-  ++exact_rows_;
+int64_t TokenPicker::PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step,
+                                 Scratch& scratch) const {
+  ++scratch.exact_rows;
   return NextTokens(row, params_, /*seed=*/0, {stream}, step).item<int64_t>();
 }
 
-int64_t TokenPicker::SampleRow(const float* x, float max, uint64_t stream, uint64_t step,
-                               double* scaled_sum) {
-  const int64_t vocab = buffer_.size(1);
+int64_t TokenPicker::SampleRow(const float* x, int64_t vocab, float max, uint64_t stream,
+                               uint64_t step, Scratch& scratch, double* scaled_sum) const {
   const int64_t blocks = (vocab + kBlock - 1) / kBlock;
   // ProcessLogits divides float32 logits by the temperature as float32; rounding is monotonic,
   // so the scaled row's maximum is the scaled maximum.
   const float divisor = static_cast<float>(params_.temperature);
   const float shift = divisor == 1.0f ? max : max / divisor;
   const double draw = UniformDraw(0, stream, step);
-  block_sums_.resize(blocks);
-  block_spreads_.resize(blocks);
+  scratch.block_sums.resize(blocks);
+  scratch.block_spreads.resize(blocks);
   // First with float32 exponentials, whose error bound widens the margin; a draw within that
   // margin of a boundary (2% of the tiny random Qwen2's flat rows) takes float64 ones.
-  ScaledExpFloat(x, vocab, divisor, shift, kBlock, block_sums_.data(), block_spreads_.data());
-  int64_t token = Locate(x, divisor, shift, draw, /*float_sums=*/true, scaled_sum);
+  ScaledExpFloat(x, vocab, divisor, shift, kBlock, scratch.block_sums.data(),
+                 scratch.block_spreads.data());
+  int64_t token = Locate(x, vocab, divisor, shift, draw, /*float_sums=*/true, scratch, scaled_sum);
   if (token >= 0) return token;
-  ++precise_rows_;
-  ScaledExp(x, 0, vocab, divisor, shift, kBlock, block_sums_.data(), nullptr);
-  return Locate(x, divisor, shift, draw, /*float_sums=*/false, scaled_sum);
+  ++scratch.precise_rows;
+  ScaledExp(x, 0, vocab, divisor, shift, kBlock, scratch.block_sums.data(), nullptr);
+  return Locate(x, vocab, divisor, shift, draw, /*float_sums=*/false, scratch, scaled_sum);
 }
 
-int64_t TokenPicker::Locate(const float* x, float divisor, float shift, double draw,
-                            bool float_sums, double* total_out) {
-  const int64_t vocab = buffer_.size(1);
-  const int64_t blocks = block_sums_.size();
+int64_t TokenPicker::Locate(const float* x, int64_t vocab, float divisor, float shift, double draw,
+                            bool float_sums, Scratch& scratch, double* total_out) const {
+  const std::vector<double>& sums = scratch.block_sums;
+  const std::vector<double>& spreads = scratch.block_spreads;
+  const int64_t blocks = sums.size();
   double total = 0, spread = 0;
   for (int64_t b = 0; b < blocks; ++b) {
-    total += block_sums_[b];
-    if (float_sums) spread += block_spreads_[b];
+    total += sums[b];
+    if (float_sums) spread += spreads[b];
   }
   *total_out = total;
   const double target = draw * total;
   double prefix = 0, prefix_spread = 0;
   int64_t block = 0;
-  while (block < blocks && prefix + block_sums_[block] <= target) {
-    if (float_sums) prefix_spread += block_spreads_[block];
-    prefix += block_sums_[block++];
+  while (block < blocks && prefix + sums[block] <= target) {
+    if (float_sums) prefix_spread += spreads[block];
+    prefix += sums[block++];
   }
   if (block == blocks) return -1;
   double margin = BoundaryMargin(vocab) * total;
@@ -109,10 +117,10 @@ int64_t TokenPicker::Locate(const float* x, float divisor, float shift, double d
               draw * FloatSumError(total - prefix, spread - prefix_spread);
   }
   const int64_t begin = block * kBlock, end = std::min(vocab, begin + kBlock);
-  block_values_.resize(kBlock);
-  ScaledExp(x, begin, end, divisor, shift, kBlock, nullptr, block_values_.data());
+  scratch.block_values.resize(kBlock);
+  ScaledExp(x, begin, end, divisor, shift, kBlock, nullptr, scratch.block_values.data());
   for (int64_t j = begin; j < end; ++j) {
-    double next = prefix + block_values_[j - begin];
+    double next = prefix + scratch.block_values[j - begin];
     if (next > target) {
       bool clear = target - prefix > margin && next - target > margin;
       return clear ? j : -1;
@@ -138,15 +146,42 @@ void TokenPicker::Pick(const torch::Tensor& logits, const std::vector<uint64_t>&
     std::copy_n(logprob_cpu.data_ptr<double>(), rows, logprobs->begin());
     return;
   }
+  // Each row's token depends on that row alone, so threads take contiguous ranges of rows; the
+  // calling thread takes the first. Helpers run in the caller's inference mode.
+  const int64_t threads = std::min<int64_t>(scratch_.size(), rows);
+  const bool inference = c10::InferenceMode::is_enabled();
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> errors(threads);
+  auto range = [&](int64_t t) {
+    int64_t begin = rows * t / threads, end = rows * (t + 1) / threads;
+    try {
+      c10::InferenceMode mode(inference);
+      PickRows(logits, begin, end, streams, step, scratch_[t], tokens, logprobs);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  for (int64_t t = 1; t < threads; ++t) helpers.emplace_back(range, t);
+  range(0);
+  for (std::thread& helper : helpers) helper.join();
+  for (std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+void TokenPicker::PickRows(const torch::Tensor& logits, int64_t begin, int64_t end,
+                           const std::vector<uint64_t>& streams, uint64_t step, Scratch& scratch,
+                           std::vector<int64_t>* tokens, std::vector<double>* logprobs) const {
   const int64_t vocab = logits.size(1);
   const bool sampled = params_.temperature > 0;
   const bool filtered = (params_.top_k > 0 && params_.top_k < vocab) || params_.top_p < 1.0;
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = begin; r < end; ++r) {
     const float* x = logits.data_ptr<float>() + r * vocab;
     RowMax max = MaxOfRow(x, vocab);
     if (!max.finite) {                             // NaN and infinity follow the tensor ops exactly
       torch::Tensor row = logits.narrow(0, r, 1);  // [1, V]
-      int64_t token = sampled ? PickExactly(row, streams[r], step) : row.argmax(-1).item<int64_t>();
+      int64_t token =
+          sampled ? PickExactly(row, streams[r], step, scratch) : row.argmax(-1).item<int64_t>();
       (*tokens)[r] = token;
       (*logprobs)[r] = (row[0][token] - row.logsumexp(-1)[0]).item<double>();
       continue;
@@ -155,14 +190,27 @@ void TokenPicker::Pick(const torch::Tensor& logits, const std::vector<uint64_t>&
     double sum = -1;  // sum of exp(x - max) once known
     if (sampled) {
       double scaled_sum = 0;
-      token = filtered ? -1 : SampleRow(x, max.value, streams[r], step, &scaled_sum);
-      if (token < 0) token = PickExactly(logits.narrow(0, r, 1), streams[r], step);
+      token =
+          filtered ? -1 : SampleRow(x, vocab, max.value, streams[r], step, scratch, &scaled_sum);
+      if (token < 0) token = PickExactly(logits.narrow(0, r, 1), streams[r], step, scratch);
       if (!filtered && static_cast<float>(params_.temperature) == 1.0f) sum = scaled_sum;
     }
     if (sum < 0) sum = SumExpShifted(x, vocab, max.value);
     (*tokens)[r] = token;
     (*logprobs)[r] = static_cast<double>(x[token]) - max.value - std::log(sum);
   }
+}
+
+int64_t TokenPicker::exact_rows() const {
+  int64_t rows = 0;
+  for (const Scratch& scratch : scratch_) rows += scratch.exact_rows;
+  return rows;
+}
+
+int64_t TokenPicker::precise_rows() const {
+  int64_t rows = 0;
+  for (const Scratch& scratch : scratch_) rows += scratch.precise_rows;
+  return rows;
 }
 
 }  // namespace ilf::lm

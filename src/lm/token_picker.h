@@ -19,6 +19,9 @@
 // closer than the float32 log_softmax/logsumexp of the tensor ops, which is off by up to ~5e-5 over
 // 151,936 tokens.
 //
+// Pick spreads the rows over as many threads as the matrix products use (MatmulThreads(): the
+// picker is most of a small model's step, and each row's token depends on that row alone).
+//
 // Elsewhere (CUDA, other dtypes) the picker runs the tensor ops of src/lm/sampling.h on the whole
 // batch. Not thread-safe; one picker per decoding loop.
 #pragma once
@@ -52,37 +55,48 @@ class TokenPicker {
 
   // Rows whose token came from SampleWithDraws on the CPU path (near a boundary, top-k/top-p, not
   // finite) since construction.
-  int64_t exact_rows() const { return exact_rows_; }
+  int64_t exact_rows() const;
   // Rows sampled with float64 exponentials over the whole row (their draw was within the float32
   // exponentials' error of a boundary) since construction.
-  int64_t precise_rows() const { return precise_rows_; }
+  int64_t precise_rows() const;
 
   static constexpr int64_t kBlock = 512;  // elements per block sum of the sampler
 
  private:
+  // One thread's working memory and counts.
+  struct Scratch {
+    std::vector<double> block_sums;     // [ceil(V / kBlock)]
+    std::vector<double> block_spreads;  // [ceil(V / kBlock)] (ScaledExpFloat's)
+    std::vector<double> block_values;   // [kBlock]
+    int64_t exact_rows = 0;
+    int64_t precise_rows = 0;
+  };
+
   bool InPlace(const torch::Tensor& logits) const;
+  // Pick() for rows [begin, end) of the buffer, on one thread.
+  void PickRows(const torch::Tensor& logits, int64_t begin, int64_t end,
+                const std::vector<uint64_t>& streams, uint64_t step, Scratch& scratch,
+                std::vector<int64_t>* tokens, std::vector<double>* logprobs) const;
   // The token of row `x` [1, V] by ProcessLogits + SampleWithDraws.
-  int64_t PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step);
-  // Sampled token of a finite row with max `max`, or -1 when the draw is too close to a boundary;
-  // sets *scaled_sum to the sum of the exponentials of the temperature-scaled row (shifted by its
-  // maximum).
-  int64_t SampleRow(const float* x, float max, uint64_t stream, uint64_t step, double* scaled_sum);
-  // The token whose interval holds draw * (the sum of block_sums_ of row x, into *total) by the
+  int64_t PickExactly(const torch::Tensor& row, uint64_t stream, uint64_t step,
+                      Scratch& scratch) const;
+  // Sampled token of a finite row x[0, vocab) with max `max`, or -1 when the draw is too close to
+  // a boundary; sets *scaled_sum to the sum of the exponentials of the temperature-scaled row
+  // (shifted by its maximum).
+  int64_t SampleRow(const float* x, int64_t vocab, float max, uint64_t stream, uint64_t step,
+                    Scratch& scratch, double* scaled_sum) const;
+  // The token whose interval holds draw * (the sum of the block sums of row x, into *total) by the
   // block sums and then the float64 exponentials of its block, or -1 when the target lies within
-  // the sums' error of one of its boundaries. With float_sums, block_sums_ are ScaledExpFloat's and
-  // block_spreads_ their spreads; else ScaledExp's.
-  int64_t Locate(const float* x, float divisor, float shift, double draw, bool float_sums,
-                 double* total);
+  // the sums' error of one of its boundaries. With float_sums, the block sums are
+  // ScaledExpFloat's (with their spreads); else ScaledExp's.
+  int64_t Locate(const float* x, int64_t vocab, float divisor, float shift, double draw,
+                 bool float_sums, Scratch& scratch, double* total) const;
 
   CausalLmImpl& model_;
   SamplingParams params_;
-  bool cpu_float_;                     // the model computes float32 on the CPU
-  torch::Tensor buffer_;               // [rows, V] float32, grown as needed (CPU path)
-  std::vector<double> block_sums_;     // [ceil(V / kBlock)]
-  std::vector<double> block_spreads_;  // [ceil(V / kBlock)] (ScaledExpFloat's)
-  std::vector<double> block_values_;   // [kBlock]
-  int64_t exact_rows_ = 0;
-  int64_t precise_rows_ = 0;
+  bool cpu_float_;                // the model computes float32 on the CPU
+  torch::Tensor buffer_;          // [rows, V] float32, grown as needed (CPU path)
+  std::vector<Scratch> scratch_;  // one per thread of Pick (MatmulThreads())
 };
 
 }  // namespace ilf::lm

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "src/lm/row_kernels.h"
+#include "src/lm/threads.h"
 #include "src/lm/token_picker.h"
 #include "src/lm/weights.h"
 #include "tests/support/test_data.h"
@@ -198,6 +199,32 @@ TEST(TokenPickerTest, DrawsWithinTheFloat32ErrorOfABoundaryMatchToo) {
     }
     EXPECT_GT(picker.precise_rows(), 0);
   }
+}
+
+// Pick spreads rows over MatmulThreads() threads: the tokens and log-probs are the same with 1
+// thread and with 3 (uneven ranges of 24 rows), and equal NextTokens's.
+TEST(TokenPickerTest, PicksDoNotDependOnTheThreadCount) {
+  ILF_DATA_OR_SKIP(dir, "golden/qwen2-tiny");
+  std::shared_ptr<CausalLmImpl> model =
+      LoadCausalLm(dir, torch::TensorOptions().dtype(torch::kFloat));
+  torch::NoGradGuard no_grad;
+  torch::Tensor hidden = VariedHidden(23, model->config().hidden_size);
+  std::vector<uint64_t> streams;
+  for (uint64_t r = 0; r < 23; ++r) streams.push_back(SampleStream(3, r));
+  std::vector<std::vector<int64_t>> tokens(2);
+  std::vector<std::vector<double>> logprobs(2);
+  for (int threads : {1, 3}) {
+    ConfigureCpuThreads(threads);
+    ASSERT_EQ(MatmulThreads(), threads);
+    TokenPicker picker(*model, {0.7, 0, 1.0});
+    torch::Tensor logits = picker.Logits(hidden);
+    picker.Pick(logits, streams, 5, &tokens[threads / 3], &logprobs[threads / 3]);
+    torch::Tensor want = NextTokens(logits, {0.7, 0, 1.0}, 0, streams, 5);
+    for (int64_t r = 0; r < 23; ++r) EXPECT_EQ(tokens[threads / 3][r], want[r].item<int64_t>());
+  }
+  ConfigureCpuThreads();
+  EXPECT_EQ(tokens[0], tokens[1]);
+  EXPECT_EQ(logprobs[0], logprobs[1]);
 }
 
 TEST(TokenPickerTest, FewRowsLeaveTheFastPath) {
