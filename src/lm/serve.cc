@@ -156,8 +156,7 @@ CompletionResponse Echo(ServeBatcher& batcher, const Tokenizer& tokenizer,
 }  // namespace
 
 Server::Server(LanguageModel& model, const Tokenizer& tokenizer, ServeOptions options)
-    : model_(model),
-      tokenizer_(tokenizer),
+    : tokenizer_(tokenizer),
       options_(std::move(options)),
       batcher_(model, tokenizer, options_.max_batch_rows),
       http_(std::make_unique<httplib::Server>()) {

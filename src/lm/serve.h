@@ -65,7 +65,6 @@ class Server {
  private:
   void Routes();
 
-  LanguageModel& model_;
   const Tokenizer& tokenizer_;
   ServeOptions options_;
   std::string api_key_;  // from ILF_API_KEY at construction; empty: no authentication
