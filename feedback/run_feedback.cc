@@ -130,7 +130,8 @@ FeedbackStats RunFeedback(const FeedbackOptions& options) {
               {"temperature", options.temperature},
               {"max_new_tokens", options.max_new_tokens},
               {"max_feedback_tokens", options.max_feedback_tokens}};
-  WriteFeedback(options.out_path, records, HashJson(config));
+  WriteFeedback(options.out_path, records,
+                options.config_hash.empty() ? HashJson(config) : options.config_hash);
   stats.written = records.size();
   // A remote model's answers are journaled for a rerun of an interrupted command; not needed now.
   if (spec.kind == "model" && options.remote.journal_path.empty())

@@ -39,6 +39,8 @@ struct FeedbackOptions {
   int64_t per_task = 1;      // incorrect programs per task at most
   uint64_t seed = 0;         // seeds the choice of programs and the model's sampling
   std::string out_path;      // FEEDBACK.jsonl to write
+  std::string config_hash;   // its header's config hash; "" = a hash of these options (a round
+                             // passes its run's, which does not name the run directory)
   // Model source only.
   int64_t shots = 2;             // 0, 1 or 2 human-annotated examples of other tasks in the prompt
   std::string shots_path;        // human feedback file the shots come from ("" = the paper's

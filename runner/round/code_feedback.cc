@@ -39,8 +39,13 @@ std::vector<FeedbackItem> CodeAdapter::WriteFeedback(const FeedbackRequest& requ
   options.per_task = request.per_task;
   options.seed = request.seed;
   options.out_path = request.out_path;
+  options.config_hash = request.config_hash;
   options.shots = request.shots;
-  options.device = request.device;
+  options.device = request.load.device;
+  options.dtype = request.load.dtype;
+  options.threads = request.load.threads;
+  options.remote = request.load.remote;  // its journal is the stage's, kept until the stage is done
+  options.tokenizer_dir = request.tokenizer;
   options.sandbox_workers = options_.sandbox_workers;
   options.model_source = &feedback::MakeModelSource;
   feedback::RunFeedback(options);
@@ -70,8 +75,8 @@ size_t CodeAdapter::WriteRefinerPairs(const std::string& annotations,
 std::vector<FeedbackItem> CodeAdapter::ReadFeedback(const std::string& path) const {
   std::vector<FeedbackItem> items;
   // feedback::ReadFeedback's reading, keeping each record's file:line for the task id check.
-  for (const JsonlRecord& line : ReadArtifact(path, feedback::kFeedbackSchema,
-                                              feedback::kFeedbackVersion, /*header_required=*/true)) {
+  for (const JsonlRecord& line : ReadArtifact(
+           path, feedback::kFeedbackSchema, feedback::kFeedbackVersion, /*header_required=*/true)) {
     feedback::FeedbackRecord record = feedback::FeedbackRecord::FromJson(line);
     if (suite_->suite.Find(record.task_id) == nullptr) {
       throw Error(line.Where() + ": task_id '" + record.task_id + "' is not a task of suite '" +

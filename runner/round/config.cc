@@ -89,9 +89,51 @@ void Merge(const Json& user, Json* merged, const std::string& where, const std::
   }
 }
 
+// As lm::IsRemoteModel, which lives in the LibTorch library this one does without.
+bool IsEndpoint(const std::string& model) {
+  return model.rfind("http://", 0) == 0 || model.rfind("https://", 0) == 0;
+}
+
+// Which models may be URLs, and what a URL needs: the policy is finetuned in process; the round
+// encodes the refiner's, scorer's and judge's prompts itself (a local copy of the tokenizer); a
+// served name belongs to a URL.
+void CheckEndpoints(const RoundConfig& c, const std::string& where) {
+  if (IsEndpoint(c.policy_model))
+    throw Error(where + ": 'policy_model' is " + c.policy_model +
+                ", an endpoint; the policy is finetuned in process, so it must be a checkpoint "
+                "directory (hint: an endpoint can be refine_model, scorer_model, judge_model or "
+                "feedback.source \"model:URL\")");
+  const std::string feedback_model =
+      c.feedback.source.rfind("model:", 0) == 0 ? c.feedback.source.substr(6) : "";
+  struct Role {
+    const char* model_key;
+    const std::string& model;
+    const char* name_key;
+    const std::string& name;
+    bool encodes;  // the round tokenizes the model's prompts
+  };
+  for (const Role& role :
+       {Role{"refine_model", c.refine_model, "refine_model_name", c.refine_model_name, true},
+        Role{"scorer_model", c.scorer_model, "scorer_model_name", c.scorer_model_name, true},
+        Role{"judge_model", c.judge_model, "judge_model_name", c.judge_model_name, true},
+        Role{"feedback.source", feedback_model, "feedback.model_name", c.feedback.model_name,
+             false}}) {
+    bool url = IsEndpoint(role.model);
+    if (!role.name.empty() && !url)
+      throw Error(where + ": '" + role.name_key + "' is \"" + role.name + "\" but '" +
+                  role.model_key + "' is not an http(s):// endpoint (got \"" + role.model +
+                  "\"); a served model name belongs to a URL");
+    if (url && role.encodes && c.tokenizer.empty())
+      throw Error(where + ": '" + role.model_key + "' is the endpoint " + role.model +
+                  "; set 'tokenizer' to a local copy of its tokenizer (the round encodes its "
+                  "prompts and budgets tokens itself)");
+  }
+}
+
 void Diff(const Json& a, const Json& b, const std::string& prefix, std::vector<std::string>* out) {
   if (a.is_object() && b.is_object()) {
     for (const auto& [key, value] : a.items()) {
+      if (prefix.empty() && key == "endpoint") continue;  // how requests go, not what they ask
       if (!b.contains(key)) {
         out->push_back(prefix + key + ": " + value.dump() + " -> (absent)");
       } else {
@@ -99,6 +141,7 @@ void Diff(const Json& a, const Json& b, const std::string& prefix, std::vector<s
       }
     }
     for (const auto& [key, value] : b.items()) {
+      if (prefix.empty() && key == "endpoint") continue;
       if (!a.contains(key)) out->push_back(prefix + key + ": (absent) -> " + value.dump());
     }
     return;
@@ -112,47 +155,62 @@ void Diff(const Json& a, const Json& b, const std::string& prefix, std::vector<s
 }  // namespace
 
 Json RoundConfig::ToJson() const {
-  return {
-      {"task", task},
-      {"suite", suite},
-      {"train_split", train_split},
-      {"train_limit", train_limit},
-      {"train_task_ids", train_task_ids},
-      {"eval_split", eval_split},
-      {"eval_limit", eval_limit},
-      {"eval_task_ids", eval_task_ids},
-      {"policy_model", policy_model},
-      {"refine_model", refine_model},
-      {"tokenizer", tokenizer},
-      {"scorer_model", scorer_model},
-      {"judge_model", judge_model},
-      {"device", device},
-      {"dtype", dtype},
-      {"threads", threads},
-      {"samples_per_task", samples_per_task},
-      {"refinements_per_item", refinements_per_item},
-      {"sampling",
-       {{"temperature", sampling.temperature},
-        {"top_p", sampling.top_p},
-        {"max_new_tokens", sampling.max_new_tokens},
-        {"batch_rows", sampling.batch_rows}}},
-      {"feedback",
-       {{"source", feedback.source}, {"per_task", feedback.per_task}, {"shots", feedback.shots}}},
-      {"selection", selection},
-      {"finetune", FinetuneJson(finetune)},
-      {"refiner",
-       {{"annotations", refiner.annotations},
-        {"task_ids", refiner.task_ids},
-        {"finetune", FinetuneJson(refiner.finetune)}}},
-      {"eval_samples_per_task", eval_samples_per_task},
-      {"eval_temperature", eval_temperature},
-      {"ks", ks},
-      {"rounds", rounds},
-      {"sandbox_workers", sandbox_workers},
-      {"seed", seed}};
+  return {{"task", task},
+          {"suite", suite},
+          {"train_split", train_split},
+          {"train_limit", train_limit},
+          {"train_task_ids", train_task_ids},
+          {"eval_split", eval_split},
+          {"eval_limit", eval_limit},
+          {"eval_task_ids", eval_task_ids},
+          {"policy_model", policy_model},
+          {"refine_model", refine_model},
+          {"refine_model_name", refine_model_name},
+          {"tokenizer", tokenizer},
+          {"scorer_model", scorer_model},
+          {"scorer_model_name", scorer_model_name},
+          {"judge_model", judge_model},
+          {"judge_model_name", judge_model_name},
+          {"device", device},
+          {"dtype", dtype},
+          {"threads", threads},
+          {"samples_per_task", samples_per_task},
+          {"refinements_per_item", refinements_per_item},
+          {"sampling",
+           {{"temperature", sampling.temperature},
+            {"top_p", sampling.top_p},
+            {"max_new_tokens", sampling.max_new_tokens},
+            {"batch_rows", sampling.batch_rows}}},
+          {"feedback",
+           {{"source", feedback.source},
+            {"model_name", feedback.model_name},
+            {"per_task", feedback.per_task},
+            {"shots", feedback.shots}}},
+          {"endpoint",
+           {{"concurrency", endpoint.concurrency},
+            {"max_retries", endpoint.max_retries},
+            {"request_timeout_s", endpoint.request_timeout_s}}},
+          {"selection", selection},
+          {"finetune", FinetuneJson(finetune)},
+          {"refiner",
+           {{"annotations", refiner.annotations},
+            {"task_ids", refiner.task_ids},
+            {"finetune", FinetuneJson(refiner.finetune)}}},
+          {"eval_samples_per_task", eval_samples_per_task},
+          {"eval_temperature", eval_temperature},
+          {"ks", ks},
+          {"rounds", rounds},
+          {"sandbox_workers", sandbox_workers},
+          {"seed", seed}};
 }
 
-std::string RoundConfig::Hash() const { return HashJson(ToJson()); }
+std::string RoundConfig::Hash() const { return ConfigHash(ToJson()); }
+
+std::string ConfigHash(const Json& config) {
+  Json hashed = config;
+  if (hashed.is_object()) hashed.erase("endpoint");
+  return HashJson(hashed);
+}
 
 RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   Json merged = RoundConfig().ToJson();
@@ -167,9 +225,12 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   j.at("eval_limit").get_to(c.eval_limit);
   j.at("policy_model").get_to(c.policy_model);
   j.at("refine_model").get_to(c.refine_model);
+  j.at("refine_model_name").get_to(c.refine_model_name);
   j.at("tokenizer").get_to(c.tokenizer);
   j.at("scorer_model").get_to(c.scorer_model);
+  j.at("scorer_model_name").get_to(c.scorer_model_name);
   j.at("judge_model").get_to(c.judge_model);
+  j.at("judge_model_name").get_to(c.judge_model_name);
   j.at("device").get_to(c.device);
   j.at("dtype").get_to(c.dtype);
   j.at("threads").get_to(c.threads);
@@ -182,8 +243,13 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   s.at("batch_rows").get_to(c.sampling.batch_rows);
   const Json& f = j.at("feedback");
   f.at("source").get_to(c.feedback.source);
+  f.at("model_name").get_to(c.feedback.model_name);
   f.at("per_task").get_to(c.feedback.per_task);
   f.at("shots").get_to(c.feedback.shots);
+  const Json& e = j.at("endpoint");
+  e.at("concurrency").get_to(c.endpoint.concurrency);
+  e.at("max_retries").get_to(c.endpoint.max_retries);
+  e.at("request_timeout_s").get_to(c.endpoint.request_timeout_s);
   j.at("selection").get_to(c.selection);
   c.finetune = FinetuneFrom(j.at("finetune"));
   const Json& r = j.at("refiner");
@@ -229,6 +295,13 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where) {
   within(c.train_limit, std::numeric_limits<int32_t>::max(), "train_limit");
   within(c.eval_limit, std::numeric_limits<int32_t>::max(), "eval_limit");
   within(c.feedback.shots, 1000, "feedback.shots");
+  positive(c.endpoint.concurrency, "endpoint.concurrency");
+  within(c.endpoint.concurrency, 4096, "endpoint.concurrency");
+  within(c.endpoint.max_retries, 1000, "endpoint.max_retries");
+  if (!(c.endpoint.request_timeout_s > 0))
+    throw Error(where + ": 'endpoint.request_timeout_s' must be above 0 seconds, got " +
+                std::to_string(c.endpoint.request_timeout_s));
+  CheckEndpoints(c, where);
   // The selection rule is the adapter's to check (summarization adds its own selectors).
   return c;
 }

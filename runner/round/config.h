@@ -2,6 +2,11 @@
 // on MBPP). The config file (JSON) and the command line fill this struct; every field is optional;
 // unknown keys are refused naming the key and the known ones. The effective config (every default
 // filled in) is saved in the run directory's manifest, and its hash marks every artifact.
+//
+// Endpoints: a feedback, refine, scorer or judge model may be an http(s):// URL of an
+// OpenAI-compatible server (`ilf serve`, a hosted API). Each such role names its served model
+// (`feedback.model_name`, `refine_model_name`, ...; "" = the first of the server's /v1/models), and
+// `endpoint` says how requests go out. The policy is finetuned in process, so it is never a URL.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +26,8 @@ struct SamplingConfig {
 
 struct FeedbackConfig {
   std::string source = "execution";  // "execution", "human:FILE" (ours or surge_annotations.jsonl),
-                                     // "model:DIR"
+                                     // "model:DIR", "model:URL"
+  std::string model_name;            // "model:URL": the served model ("" = the first of /v1/models)
   int64_t per_task = 1;              // incorrect outputs per failing task that get feedback (m)
   int64_t shots = 1;                 // model feedback: human-annotated examples in its prompt
 };
@@ -45,6 +51,15 @@ struct RefinerTraining {
   FinetuneSettings finetune;          // how π_Refine is trained
 };
 
+// How requests go to the models given as URLs. They change how answers arrive, not what they are,
+// so they are left out of the config hash and a resume may change them (the manifest then records
+// the new ones).
+struct EndpointConfig {
+  int64_t concurrency = 16;        // requests in flight per model
+  int64_t max_retries = 8;         // retries after 429, 5xx, a dropped connection or a timeout
+  double request_timeout_s = 600;  // per request: connect, send and wait for the answer (seconds)
+};
+
 struct RoundConfig {
   std::string task = "code";                // the task adapter (runner/round/adapters.h)
   std::string suite = "mbpp";               // NAME or MANIFEST.json
@@ -54,11 +69,15 @@ struct RoundConfig {
   std::string eval_split = "chen-test";     // held-out tasks for pass@k (Chen et al. 11-110)
   int64_t eval_limit = 0;                   // first N held-out tasks; 0 = all
   std::vector<std::string> eval_task_ids;   // explicit held-out tasks (instead of split and limit)
-  std::string policy_model;                 // π_θ checkpoint directory (required)
-  std::string refine_model;                 // π_Refine; "" = the policy
-  std::string tokenizer;                    // tokenizer directory; "" = each model's own
+  std::string policy_model;                 // π_θ checkpoint directory (required; not a URL)
+  std::string refine_model;                 // π_Refine (directory or URL); "" = the policy
+  std::string refine_model_name;            // served name when refine_model is a URL
+  std::string tokenizer;                    // tokenizer directory; "" = each model's own (a
+                                            // refine, scorer or judge URL needs it)
   std::string scorer_model;                 // InstructRM's scorer model; "" = policy_model
+  std::string scorer_model_name;            // served name when scorer_model is a URL
   std::string judge_model;                  // win-rate judge model; "" = policy_model
+  std::string judge_model_name;             // served name when judge_model is a URL
   std::string device = "auto";              // "auto", "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";               // model dtype for generation
   int64_t threads = 0;                      // CPU threads; 0 = the core count
@@ -66,6 +85,7 @@ struct RoundConfig {
   int64_t refinements_per_item = 30;        // N refinements per feedback item
   SamplingConfig sampling;                  // initial samples and refinements
   FeedbackConfig feedback;
+  EndpointConfig endpoint;           // models given as URLs
   std::string selection = "random";  // "random" (seeded), "shortest", "most_likely"; the adapter's
                                      // own (summarization: "instructrm", "embedding")
   FinetuneSettings finetune;         // π_θ finetuning
@@ -78,9 +98,12 @@ struct RoundConfig {
   uint64_t seed = 0;                   // every random choice of the run
 
   Json ToJson() const;
-  // The effective config hash (of ToJson()), written into every artifact header.
+  // The effective config hash (ConfigHash of ToJson()), written into every artifact header.
   std::string Hash() const;
 };
+
+// The hash of an effective config (ToJson()) without its `endpoint` settings.
+std::string ConfigHash(const Json& config);
 
 // Parses a config; missing fields keep their defaults. Throws ilf::Error naming `where` and the
 // field for an unknown key or a value of the wrong type.
@@ -88,7 +111,7 @@ RoundConfig ParseRoundConfig(const Json& json, const std::string& where);
 RoundConfig LoadRoundConfig(const std::string& path);
 
 // The differences between two effective configs, one "field: old -> new" line each (for refusing a
-// resume with a changed config). Empty when equal.
+// resume with a changed config); `endpoint` settings are not compared. Empty when equal.
 std::vector<std::string> ConfigDifferences(const Json& before, const Json& after);
 
 }  // namespace ilf::round

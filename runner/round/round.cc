@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "runner/round/adapters.h"
@@ -64,7 +65,7 @@ Json RunRounds(const RoundOptions& options) {
   std::string refiner;
   if (!config.refiner.annotations.empty()) refiner = RefinerModelDir(run.RoundDir(1));
   for (int r = 1; r <= config.rounds; ++r) {
-    StageContext ctx{config, *adapter, run, r, run.RoundDir(r), policy, "", {}};
+    StageContext ctx{config, *adapter, run, r, run.RoundDir(r), policy, "", {}, ""};
     ctx.refiner_dir = !refiner.empty()               ? refiner
                       : !config.refine_model.empty() ? config.refine_model
                                                      : policy;
@@ -75,10 +76,12 @@ Json RunRounds(const RoundOptions& options) {
       }
       ctx.times = StageTimes{};
       ctx.times.io_s = io_between_s;
+      ctx.stage = name;
       Json counts = StageTable().at(name)(ctx);
       auto end = Clock::now();
       ctx.times.wall_s = std::chrono::duration<double>(end - mark).count();
       run.MarkDone(r, name, counts, ctx.times, {});
+      std::filesystem::remove(ctx.RequestJournal());  // its answers are in the stage's artifacts
       io_between_s = seconds_since(end);
       mark = end;
       LogInfo("round {} {}: {} ({})", r, name, counts.dump(), FormatDuration(ctx.times.wall_s));

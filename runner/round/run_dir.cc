@@ -120,6 +120,11 @@ RunDir::RunDir(const std::string& dir, const Json& config, bool resume, const Js
           "\nhint: resume with the saved config, or start a new --run-dir");
     }
     RemoveStaleTemporaries(dir);
+    // Endpoint settings may change on resume (ConfigDifferences skips them): record the new ones.
+    if (config.contains("endpoint") && manifest_["config"]["endpoint"] != config["endpoint"]) {
+      manifest_["config"]["endpoint"] = config["endpoint"];
+      Save();
+    }
     return;
   }
   if (fs::exists(path))
@@ -128,7 +133,7 @@ RunDir::RunDir(const std::string& dir, const Json& config, bool resume, const Js
                 "choose another --run-dir");
   fs::create_directories(dir);
   manifest_ = {{"schema", kSchema},    {"version", kVersion},
-               {"config", config},     {"config_hash", HashJson(config)},
+               {"config", config},     {"config_hash", ConfigHash(config)},
                {"versions", versions}, {"rounds", Json::object()}};
   Save();
 }

@@ -33,8 +33,9 @@ struct StageTimes {
 class RunDir {
  public:
   // Opens `dir` for a run of `config` (an effective RoundConfig::ToJson()). A new run needs a
-  // directory without a manifest; `resume` needs one whose config equals `config`, else ilf::Error
-  // lists the differences. `versions` is recorded in the manifest.
+  // directory without a manifest; `resume` needs one whose config equals `config` (its `endpoint`
+  // settings aside: the manifest takes the new ones), else ilf::Error lists the differences.
+  // `versions` is recorded in the manifest.
   RunDir(const std::string& dir, const Json& config, bool resume, const Json& versions);
 
   const std::string& dir() const { return dir_; }

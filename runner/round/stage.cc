@@ -54,27 +54,34 @@ std::vector<std::string> EvalTaskIds(const StageContext& ctx) {
                                  : c.eval_task_ids;
 }
 
-namespace {
-
-std::unique_ptr<TextModel> MakeTextModel(const StageContext& ctx, const std::string& dir) {
+lm::LoadOptions ModelLoadOptions(const StageContext& ctx, const std::string& served_name) {
+  const RoundConfig& c = ctx.config;
   lm::LoadOptions load;
-  load.device = ctx.config.device;
-  load.dtype = ctx.config.dtype;
-  load.threads = static_cast<int>(ctx.config.threads);
-  return std::make_unique<TextModel>(dir, ctx.config.tokenizer, load);
+  load.device = c.device;
+  load.dtype = c.dtype;
+  load.threads = static_cast<int>(c.threads);
+  load.remote.model_name = served_name;
+  load.remote.tokenizer_dir = c.tokenizer;
+  load.remote.concurrency = static_cast<int>(c.endpoint.concurrency);
+  load.remote.max_retries = static_cast<int>(c.endpoint.max_retries);
+  load.remote.request_timeout_s = c.endpoint.request_timeout_s;
+  load.remote.journal_path = ctx.RequestJournal();
+  return load;
 }
 
-}  // namespace
-
-std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir) {
+std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir,
+                                         const std::string& served_name) {
   Timed timed(&ctx.times.model_s);
-  return MakeTextModel(ctx, dir);
+  return std::make_unique<TextModel>(dir, ctx.config.tokenizer, ModelLoadOptions(ctx, served_name));
 }
 
 ModelLoader LazyModelLoader(StageContext& ctx, const std::string& dir,
-                            std::unique_ptr<TextModel>* holder) {
-  return [&ctx, dir, holder]() {
-    if (!*holder) *holder = MakeTextModel(ctx, dir);
+                            const std::string& served_name, std::unique_ptr<TextModel>* holder) {
+  return [&ctx, dir, served_name, holder]() {
+    if (!*holder) {
+      *holder = std::make_unique<TextModel>(dir, ctx.config.tokenizer,
+                                            ModelLoadOptions(ctx, served_name));
+    }
     return (*holder)->Ref();
   };
 }

@@ -30,8 +30,12 @@ struct StageContext {
   std::string policy_dir;   // π_θ at the start of this round
   std::string refiner_dir;  // π_Refine of this round (stage 0's output when it ran)
   StageTimes times;         // filled as the stage runs
+  std::string stage;        // the running stage's name ("feedback", "eval_before", ...)
 
   std::string Path(const std::string& name) const { return round_dir + "/" + name; }
+  // DIR/round-K/STAGE.requests.jsonl: the answers of the stage's endpoint models, kept from a
+  // killed run so that its resume asks only for the rest; removed once the stage is done.
+  std::string RequestJournal() const { return Path(stage + ".requests.jsonl"); }
 };
 
 // Adds the time of its scope to one of StageTimes' categories.
@@ -59,14 +63,20 @@ std::vector<Check> ReadChecks(StageContext& ctx, const std::string& name);
 std::vector<std::string> TrainTaskIds(const StageContext& ctx);
 std::vector<std::string> EvalTaskIds(const StageContext& ctx);
 
-// Loads a model for text generation (timed as model_s).
-std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir);
+// How the stage loads a model: the config's device, dtype and threads; for an http(s):// model,
+// the served name `served_name` ("" = the first of /v1/models), the config's endpoint settings and
+// tokenizer, answers journaled in ctx.RequestJournal().
+lm::LoadOptions ModelLoadOptions(const StageContext& ctx, const std::string& served_name);
+
+// Loads a model (directory or URL served as `served_name`) for text generation (timed as model_s).
+std::unique_ptr<TextModel> LoadTextModel(StageContext& ctx, const std::string& dir,
+                                         const std::string& served_name = "");
 
 // A ModelLoader for an adapter: loads `dir` into `*holder` on its first call, then hands out the
 // same model. Untimed: the stage times the adapter call that may load it as model_s. `ctx` and
 // `holder` must outlive the loader's use.
 ModelLoader LazyModelLoader(StageContext& ctx, const std::string& dir,
-                            std::unique_ptr<TextModel>* holder);
+                            const std::string& served_name, std::unique_ptr<TextModel>* holder);
 
 // Sampling settings of the config with n samples per prompt, seeded by (run seed, round, purpose).
 lm::GenerateOptions SamplingOptions(const StageContext& ctx, int64_t n, double temperature,

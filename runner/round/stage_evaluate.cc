@@ -31,8 +31,8 @@ Json Evaluate(StageContext& ctx, const std::string& model_dir, const std::string
   request.ks = ctx.config.ks;
   std::unique_ptr<TextModel> judge;  // loaded only when the adapter's metrics ask
   const RoundConfig& c = ctx.config;
-  request.judge =
-      LazyModelLoader(ctx, c.judge_model.empty() ? c.policy_model : c.judge_model, &judge);
+  request.judge = LazyModelLoader(ctx, c.judge_model.empty() ? c.policy_model : c.judge_model,
+                                  c.judge_model_name, &judge);
   Json metrics;
   {
     Timed timed(&ctx.times.model_s);

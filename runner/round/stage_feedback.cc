@@ -12,7 +12,8 @@ Json StageFeedback(StageContext& ctx) {
   request.per_task = ctx.config.feedback.per_task;
   request.shots = ctx.config.feedback.shots;
   request.seed = ctx.config.seed + static_cast<uint64_t>(ctx.round);
-  request.device = ctx.config.device;
+  request.load = ModelLoadOptions(ctx, ctx.config.feedback.model_name);
+  request.tokenizer = ctx.config.tokenizer;
   request.config_hash = ctx.run.config_hash();
   std::vector<FeedbackItem> items;
   {

@@ -10,7 +10,10 @@ Json StageRefine(StageContext& ctx) {
     Timed timed(&ctx.times.io_s);
     items = ctx.adapter.ReadFeedback(ctx.Path("feedback.jsonl"));
   }
-  std::unique_ptr<TextModel> refiner = LoadTextModel(ctx, ctx.refiner_dir);
+  // refine_model_name names the config's refine_model, not stage 0's π_Refine.
+  const std::string& served_name =
+      ctx.refiner_dir == ctx.config.refine_model ? ctx.config.refine_model_name : "";
+  std::unique_ptr<TextModel> refiner = LoadTextModel(ctx, ctx.refiner_dir, served_name);
   lm::GenerateOptions options = SamplingOptions(ctx, ctx.config.refinements_per_item,
                                                 ctx.config.sampling.temperature, "refine");
   size_t skipped = 0;

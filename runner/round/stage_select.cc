@@ -23,8 +23,8 @@ Json StageSelect(StageContext& ctx) {
   }
   std::unique_ptr<TextModel> scorer;  // loaded only when the adapter's selector asks
   const RoundConfig& c = ctx.config;
-  request.scorer =
-      LazyModelLoader(ctx, c.scorer_model.empty() ? c.policy_model : c.scorer_model, &scorer);
+  request.scorer = LazyModelLoader(ctx, c.scorer_model.empty() ? c.policy_model : c.scorer_model,
+                                   c.scorer_model_name, &scorer);
   std::vector<Selection> selections;
   {
     Timed timed(&ctx.times.model_s);  // a selector's model calls; rule-based selection is instant

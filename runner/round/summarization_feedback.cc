@@ -114,7 +114,9 @@ std::vector<FeedbackItem> SummarizationAdapter::WriteModelFeedback(const Feedbac
     records.push_back(std::move(record));
   }
   if (!prompts.empty()) {
-    TextModel model(model_dir, options_.tokenizer, options_.load);
+    lm::LoadOptions load = options_.load;
+    load.remote = request.load.remote;
+    TextModel model(model_dir, options_.tokenizer, load);
     lm::GenerateOptions options;  // greedy: the feedback on a summary is one answer
     options.max_new_tokens = options_.feedback_max_new_tokens;
     options.max_batch_rows = options_.batch_rows;

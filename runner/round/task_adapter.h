@@ -27,11 +27,7 @@
 #include <vector>
 
 #include "src/core/jsonl.h"
-
-namespace ilf::lm {
-class LanguageModel;
-class Tokenizer;
-}  // namespace ilf::lm
+#include "src/lm/language_model.h"  // LoadOptions: plain structs, no LibTorch
 
 namespace ilf::round {
 
@@ -87,7 +83,9 @@ struct FeedbackRequest {
   int64_t per_task = 1;      // incorrect outputs per task that gets feedback, at most
   int64_t shots = 1;         // model feedback: examples in its prompt
   uint64_t seed = 0;         // which incorrect outputs are chosen
-  std::string device;        // model feedback: where the feedback model runs
+  lm::LoadOptions load;      // model feedback: how the feedback model loads (device, dtype,
+                             // threads; an endpoint's name, settings and request journal)
+  std::string tokenizer;     // model feedback: tokenizer directory ("" = the model's own)
   std::string config_hash;   // written into the artifact's header
 };
 

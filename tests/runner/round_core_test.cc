@@ -153,6 +153,72 @@ TEST(RoundConfig, DifferencesNameTheChangedFields) {
   EXPECT_TRUE(ConfigDifferences(a, a).empty());
 }
 
+// Models given as URLs: the endpoint settings parse, are shown, and change neither the hash nor a
+// resume's comparison; served names belong to URLs; a URL that the round must tokenize for needs
+// `tokenizer`; the policy is never a URL.
+TEST(RoundConfig, EndpointSettingsAndServedNames) {
+  Json json = {{"feedback", {{"source", "model:http://127.0.0.1:9/v1"}, {"model_name", "big"}}},
+               {"refine_model", "https://api.example.com/v1"},
+               {"refine_model_name", "refiner"},
+               {"tokenizer", "tok"},
+               {"endpoint", {{"concurrency", 4}, {"max_retries", 2}, {"request_timeout_s", 30}}}};
+  RoundConfig c = ParseRoundConfig(json, "c.json");
+  EXPECT_EQ(c.feedback.model_name, "big");
+  EXPECT_EQ(c.refine_model_name, "refiner");
+  EXPECT_EQ(c.endpoint.concurrency, 4);
+  EXPECT_EQ(c.endpoint.max_retries, 2);
+  EXPECT_EQ(c.endpoint.request_timeout_s, 30);
+  EXPECT_EQ(c.ToJson()["endpoint"]["concurrency"], 4);
+  EXPECT_EQ(ParseRoundConfig(c.ToJson(), "c.json").ToJson(), c.ToJson());
+
+  RoundConfig transport = c;
+  transport.endpoint = EndpointConfig();
+  EXPECT_EQ(transport.Hash(), c.Hash());
+  EXPECT_TRUE(ConfigDifferences(c.ToJson(), transport.ToJson()).empty());
+  RoundConfig renamed = c;
+  renamed.feedback.model_name = "small";
+  EXPECT_NE(renamed.Hash(), c.Hash());
+  std::vector<std::string> diffs = ConfigDifferences(c.ToJson(), renamed.ToJson());
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0], "feedback.model_name: \"big\" -> \"small\"");
+
+  auto error = [](const Json& j) { return ErrorOf([&] { ParseRoundConfig(j, "c.json"); }); };
+  EXPECT_NE(error({{"policy_model", "http://127.0.0.1:9/v1"}})
+                .find("c.json: 'policy_model' is http://127.0.0.1:9/v1, an endpoint; the policy "
+                      "is finetuned in process"),
+            std::string::npos);
+  EXPECT_NE(error({{"judge_model_name", "j"}})
+                .find("'judge_model_name' is \"j\" but 'judge_model' is not an http(s):// "
+                      "endpoint"),
+            std::string::npos);
+  EXPECT_NE(error({{"feedback", {{"source", "execution"}, {"model_name", "m"}}}})
+                .find("'feedback.model_name' is \"m\" but 'feedback.source' is not"),
+            std::string::npos);
+  EXPECT_NE(error({{"scorer_model", "http://h:1/v1"}})
+                .find("'scorer_model' is the endpoint http://h:1/v1; set 'tokenizer'"),
+            std::string::npos);
+  // Model feedback through a chat endpoint needs no local tokenizer.
+  EXPECT_EQ(error({{"feedback", {{"source", "model:http://h:1/v1"}}}}), "");
+  EXPECT_NE(error({{"endpoint", {{"concurrency", 0}}}}).find("'endpoint.concurrency'"),
+            std::string::npos);
+  EXPECT_NE(error({{"endpoint", {{"request_timeout_s", 0}}}}).find("'endpoint.request_timeout_s'"),
+            std::string::npos);
+  EXPECT_NE(error({{"endpoint", {{"max_retries", -1}}}}).find("'endpoint.max_retries'"),
+            std::string::npos);
+}
+
+TEST(RunDir, ResumeTakesChangedEndpointSettings) {
+  ScratchDir dir;
+  std::string run = dir.path() + "/run";
+  RoundConfig c;
+  std::string hash = RunDir(run, c.ToJson(), false, {{"ilf", "test"}}).config_hash();
+  EXPECT_EQ(hash, c.Hash());
+  c.endpoint.concurrency = 3;
+  RunDir resumed(run, c.ToJson(), true, {});
+  EXPECT_EQ(resumed.config_hash(), hash);  // the artifacts written before stay valid
+  EXPECT_EQ(ReadManifest(run)["config"]["endpoint"]["concurrency"], 3);
+}
+
 TEST(Selection, RulesChooseAsDocumented) {
   std::vector<Candidate> c = {{30, -5.0}, {10, -9.0}, {10, -1.0}, {50, -1.0}};
   EXPECT_EQ(ChooseCandidate(c, "shortest", 0, "t"), 1u);     // first of the ties
