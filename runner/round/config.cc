@@ -95,8 +95,8 @@ bool IsEndpoint(const std::string& model) {
 }
 
 // Which models may be URLs, and what a URL needs: the policy is finetuned in process; the round
-// encodes the refiner's, scorer's and judge's prompts itself (a local copy of the tokenizer); a
-// served name belongs to a URL.
+// encodes the refiner's, scorer's and judge's prompts (and a summary feedback model's) itself, so
+// these need a local copy of the tokenizer; a served name belongs to a URL.
 void CheckEndpoints(const RoundConfig& c, const std::string& where) {
   if (IsEndpoint(c.policy_model))
     throw Error(where + ": 'policy_model' is " + c.policy_model +
@@ -116,8 +116,9 @@ void CheckEndpoints(const RoundConfig& c, const std::string& where) {
        {Role{"refine_model", c.refine_model, "refine_model_name", c.refine_model_name, true},
         Role{"scorer_model", c.scorer_model, "scorer_model_name", c.scorer_model_name, true},
         Role{"judge_model", c.judge_model, "judge_model_name", c.judge_model_name, true},
+        // Code feedback goes to a chat endpoint as messages; a summary's is a plain prompt.
         Role{"feedback.source", feedback_model, "feedback.model_name", c.feedback.model_name,
-             false}}) {
+             c.task == "summarization"}}) {
     bool url = IsEndpoint(role.model);
     if (!role.name.empty() && !url)
       throw Error(where + ": '" + role.name_key + "' is \"" + role.name + "\" but '" +

@@ -197,8 +197,11 @@ TEST(RoundConfig, EndpointSettingsAndServedNames) {
   EXPECT_NE(error({{"scorer_model", "http://h:1/v1"}})
                 .find("'scorer_model' is the endpoint http://h:1/v1; set 'tokenizer'"),
             std::string::npos);
-  // Model feedback through a chat endpoint needs no local tokenizer.
+  // Code feedback through a chat endpoint needs no local tokenizer; a summary's plain prompt does.
   EXPECT_EQ(error({{"feedback", {{"source", "model:http://h:1/v1"}}}}), "");
+  EXPECT_NE(error({{"task", "summarization"}, {"feedback", {{"source", "model:http://h:1/v1"}}}})
+                .find("'feedback.source' is the endpoint http://h:1/v1; set 'tokenizer'"),
+            std::string::npos);
   EXPECT_NE(error({{"endpoint", {{"concurrency", 0}}}}).find("'endpoint.concurrency'"),
             std::string::npos);
   EXPECT_NE(error({{"endpoint", {{"request_timeout_s", 0}}}}).find("'endpoint.request_timeout_s'"),
