@@ -50,14 +50,18 @@ int RunBenchServe(int argc, char** argv) {
     std::printf(
         "in process: %.1f new tokens/s (batch %lld)\n"
         "ilf serve:  %.1f new tokens/s (%d clients, %lld batches, %.1f rows each)\n"
-        "serve / in process: %.3f; wrong answers: %lld\n",
+        "serve / in process: %.3f; wrong answers: %lld; failed requests: %lld (%lld retries)\n",
         result["in_process_tokens_per_s"].get<double>(), static_cast<long long>(options.batch),
         result["serve_tokens_per_s"].get<double>(), options.clients,
         static_cast<long long>(result["server_batches"].get<int64_t>()),
         result["mean_batch_rows"].get<double>(), result["serve_over_in_process"].get<double>(),
-        static_cast<long long>(result["wrong_answers"].get<int64_t>()));
+        static_cast<long long>(result["wrong_answers"].get<int64_t>()),
+        static_cast<long long>(result["failed_requests"].get<int64_t>()),
+        static_cast<long long>(result["retries"].get<int64_t>()));
   }
-  return result["wrong_answers"].get<int64_t>() == 0 ? 0 : 1;
+  bool all_right =
+      result["wrong_answers"].get<int64_t>() == 0 && result["failed_requests"].get<int64_t>() == 0;
+  return all_right ? 0 : 1;
 }
 
 }  // namespace ilf

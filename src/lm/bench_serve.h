@@ -29,8 +29,10 @@ struct BenchServeOptions {
   uint64_t seed = 0;            // prompts
 };
 
-// Fields: in_process_tokens_per_s, serve_tokens_per_s, serve_over_in_process, wrong_answers,
-// server_batches, mean_batch_rows, and the options. Throws ilf::Error for a bad checkpoint.
+// Fields: in_process_tokens_per_s, serve_tokens_per_s, serve_over_in_process, wrong_answers
+// (answers whose tokens differ from in process), failed_requests (no answer after the client's
+// retries), retries, server_batches, mean_batch_rows, and the options. Throws ilf::Error for a bad
+// checkpoint.
 nlohmann::json BenchServe(const BenchServeOptions& options);
 
 }  // namespace ilf::lm

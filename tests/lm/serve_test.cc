@@ -345,6 +345,8 @@ TEST_F(ServeTest, BenchServeReportsBothRatesAndNoWrongAnswers) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json result = Json::parse(r.output.substr(r.output.rfind("\n{") + 1));
   EXPECT_EQ(result["wrong_answers"], 0);
+  EXPECT_EQ(result["failed_requests"], 0);
+  EXPECT_GE(result["retries"].get<int64_t>(), 0);
   EXPECT_GT(result["in_process_tokens_per_s"].get<double>(), 0);
   EXPECT_GT(result["serve_tokens_per_s"].get<double>(), 0);
   EXPECT_LE(result["mean_batch_rows"].get<double>(), 4.0);
