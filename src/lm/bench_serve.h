@@ -21,7 +21,7 @@ struct BenchServeOptions {
   std::string tokenizer_dir;    // "" = the model directory's
   int clients = 64;             // concurrent HTTP clients
   int64_t batch = 32;           // rows decoded together, in process and in the server
-  int64_t requests = 256;       // prompts (one request each)
+  int64_t requests = 1024;      // prompts (one request each): ~10 s on a small model
   int64_t new_tokens = 32;      // greedy tokens per prompt (end-of-text ignored)
   int64_t prompt_tokens = 32;   // random prompt length
   std::string device = "auto";  // as LoadOptions::device
